@@ -1,0 +1,89 @@
+"""Turn extracted pages into stage-ready files: header checks, REST→CSV rendering, gzip.
+
+Bulk pages are passed through as served (their CSV bytes are never parsed into rows); only
+the header line is checked against the planned field list, because COPY maps columns by
+position and a reordered or extra column would load values into the wrong column. REST
+records are rendered to the same CSV shape, with REST datetimes (``+0000``) normalised to
+the Bulk form (``Z``) so one conversion serves both.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lht.errors import SalesforceError
+
+__all__ = ["CsvChunk", "check_header", "gzip_bytes", "render_csv", "rest_chunks"]
+
+_REST_DATETIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\+0000$")
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """CSV bytes (header row included) holding ``records`` data rows."""
+
+    raw: bytes
+    records: int
+
+
+def check_header(raw: bytes, expected: Sequence[str], context: str) -> None:
+    """Raise SalesforceError unless the first CSV line names exactly ``expected`` in order."""
+    first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    got = next(csv.reader([first]), [])
+    if [g.lower() for g in got] != [e.lower() for e in expected]:
+        raise SalesforceError(
+            f"{context}: result columns {got[:8]}{'...' if len(got) > 8 else ''} do not match "
+            f"the planned columns {list(expected[:8])}{'...' if len(expected) > 8 else ''}"
+        )
+
+
+def render_value(value: Any) -> str:
+    """One REST JSON value as Bulk-CSV text (None → empty → NULL on load)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        match = _REST_DATETIME.match(value)
+        return f"{match.group(1)}Z" if match else value
+    if isinstance(value, int | float):
+        return repr(value)
+    raise SalesforceError(f"unexpected structured value of type {type(value).__name__} in a record")
+
+
+def render_csv(records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> CsvChunk:
+    """Render flat REST records to CSV with a header of ``fields`` (missing keys → NULL)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    count = 0
+    for record in records:
+        writer.writerow([render_value(record.get(name)) for name in fields])
+        count += 1
+    return CsvChunk(buffer.getvalue().encode("utf-8"), count)
+
+
+def rest_chunks(
+    records: Iterable[Mapping[str, Any]], fields: Sequence[str], chunk_rows: int
+) -> Iterator[CsvChunk]:
+    """Group streamed REST records into CSV chunks of at most ``chunk_rows`` rows; only one
+    chunk's records are held at a time."""
+    batch: list[Mapping[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= chunk_rows:
+            yield render_csv(batch, fields)
+            batch = []
+    if batch:
+        yield render_csv(batch, fields)
+
+
+def gzip_bytes(raw: bytes) -> bytes:
+    """gzip at level 1: staging is throughput-bound, the files live for one run."""
+    return gzip.compress(raw, compresslevel=1, mtime=0)
