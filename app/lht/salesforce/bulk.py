@@ -1,0 +1,255 @@
+"""Bulk API 2.0 query jobs: create, poll, download result pages by locator, abort, delete.
+
+Result pages are yielded as the CSV bytes Salesforce served (header row included) plus the
+parsed header and row count, without parsing rows into objects. A page whose body is cut
+short, does not end on a record boundary, or whose row count differs from
+``Sforce-NumberOfRecords`` is downloaded again, and raises once retries are exhausted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from lht.errors import ConfigError, SalesforceError, SalesforceJobFailed, SalesforceUnavailable
+from lht.salesforce.transport import Transport
+
+__all__ = [
+    "BulkPage",
+    "BulkQueryJob",
+    "PollPolicy",
+    "count_csv_records",
+    "create_query_job",
+    "list_jobs",
+    "wait_for_job",
+]
+
+log = logging.getLogger(__name__)
+
+TERMINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Job polling: first wait ``initial`` s, times ``multiplier`` each poll, capped."""
+
+    initial: float = 0.5
+    multiplier: float = 1.5
+    max_interval: float = 30.0
+
+    def interval(self, poll_number: int) -> float:
+        return min(self.max_interval, self.initial * self.multiplier ** max(poll_number - 1, 0))
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """One result page: raw CSV bytes as served (header included) and its metadata."""
+
+    header: list[str] = field(hash=False)
+    raw: bytes
+    records: int
+    locator: str | None
+
+
+def count_csv_records(raw: bytes) -> tuple[int, bool]:
+    """(data rows, ends cleanly) for RFC-4180 CSV bytes with a header row.
+
+    A record ends at a newline outside quotes. "Ends cleanly" means the body is empty or
+    its last byte is a newline that closes a record (no open quote, nothing after it).
+    """
+    if not raw:
+        return 0, True
+    records = 0
+    quotes = 0
+    for line in raw.split(b"\n")[:-1]:
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            records += 1
+    clean = raw.endswith(b"\n") and quotes % 2 == 0
+    return max(records - 1, 0), clean
+
+
+def parse_header(raw: bytes) -> list[str]:
+    """Column names from the first line of a CSV page (names never contain newlines)."""
+    first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8-sig")
+    if not first:
+        return []
+    return next(csv.reader(io.StringIO(first)))
+
+
+def wait_for_job(
+    transport: Transport,
+    url: str,
+    describe: str,
+    timeout: float,
+    poll: PollPolicy,
+) -> dict[str, Any]:
+    """Poll job info at ``url`` until terminal; return it. Abort and raise on timeout."""
+    clock = transport.clock
+    deadline = clock() + timeout
+    poll_number = 0
+    while True:
+        info = transport.send("GET", url, context=describe).json()
+        state = info.get("state")
+        if state in TERMINAL_STATES:
+            return dict(info)
+        poll_number += 1
+        wait = poll.interval(poll_number)
+        if clock() + wait > deadline:
+            _abort_quietly(transport, url, describe)
+            raise SalesforceJobFailed(
+                f"{describe} still {state} after {timeout:.0f}s; aborted",
+                job_id=info.get("id"),
+                state=state,
+            )
+        log.debug("%s is %s; polling again in %.2fs", describe, state, wait)
+        transport.pause_for(wait)
+
+
+def _abort_quietly(transport: Transport, url: str, describe: str) -> None:
+    try:
+        transport.send("PATCH", url, json={"state": "Aborted"}, context=f"abort {describe}")
+    except SalesforceError as exc:
+        log.warning("could not abort %s: %s", describe, exc)
+
+
+def failure_message(info: dict[str, Any], describe: str) -> str:
+    reason = info.get("errorMessage") or "no errorMessage given"
+    return f"{describe} ended {info.get('state')}: {reason}"
+
+
+def create_query_job(
+    transport: Transport, base: str, soql: str, include_deleted: bool = True
+) -> dict[str, Any]:
+    """POST ``jobs/query``; returns the job info (state ``UploadComplete``)."""
+    body = {
+        "operation": "queryAll" if include_deleted else "query",
+        "query": soql,
+        "contentType": "CSV",
+        "columnDelimiter": "COMMA",
+        "lineEnding": "LF",
+    }
+    response = transport.send(
+        "POST", f"{base}/jobs/query", json=body, context=f"create bulk query job [{soql}]"
+    )
+    info = response.json()
+    if not isinstance(info, dict) or not info.get("id"):
+        raise SalesforceError(f"create bulk query job [{soql}]: response has no job id")
+    return info
+
+
+class BulkQueryJob:
+    """A Bulk 2.0 query job that has reached ``JobComplete``."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        base: str,
+        info: dict[str, Any],
+        max_records: int | None = None,
+    ) -> None:
+        if max_records is not None and max_records <= 0:
+            raise ConfigError(f"max_records must be positive, got {max_records}")
+        self._transport = transport
+        self.info = info
+        self.id: str = str(info["id"])
+        self.sobject: str | None = info.get("object")
+        self.max_records = max_records
+        self._url = f"{base}/jobs/query/{self.id}"
+
+    @property
+    def describe(self) -> str:
+        return f"bulk query job {self.id} ({self.sobject})"
+
+    @property
+    def records_processed(self) -> int | None:
+        value = self.info.get("numberRecordsProcessed")
+        return None if value is None else int(value)
+
+    def pages(self, max_records: int | None = None) -> Iterator[BulkPage]:
+        """Download result pages in order, following ``Sforce-Locator`` until ``null``."""
+        size = max_records or self.max_records
+        locator: str | None = None
+        number = 0
+        while True:
+            number += 1
+            page = self._fetch_page(locator, size, number)
+            log.info("%s page %d: %d record(s), %d bytes", self.describe, number,
+                     page.records, len(page.raw))  # fmt: skip
+            yield page
+            if page.locator is None:
+                return
+            locator = page.locator
+
+    def _fetch_page(self, locator: str | None, size: int | None, number: int) -> BulkPage:
+        params: dict[str, Any] = {}
+        if locator:
+            params["locator"] = locator
+        if size:
+            params["maxRecords"] = size
+        where = f"{self.describe} results page {number}"
+        attempts = self._transport.retry_policy.max_attempts
+        for attempt in range(1, attempts + 1):
+            problem = None
+            try:
+                page = self._download(params, where)
+            except _BadPage as bad:
+                problem = str(bad)
+            else:
+                return page
+            if attempt < attempts:
+                self._transport.pause(attempt, f"{where}: {problem}")
+        raise SalesforceUnavailable(f"{where}: {problem} (after {attempts} attempts)")
+
+    def _download(self, params: dict[str, Any], where: str) -> BulkPage:
+        response = self._transport.send(
+            "GET", f"{self._url}/results", params=params, stream=True, context=where,
+            headers={"Accept": "text/csv", "Accept-Encoding": "gzip"},
+        )  # fmt: skip
+        try:
+            raw = b"".join(response.iter_content(_CHUNK))
+        except requests.RequestException as exc:
+            raise _BadPage(f"download interrupted ({type(exc).__name__})") from None
+        finally:
+            response.close()
+        declared = response.headers.get("Sforce-NumberOfRecords")
+        if declared is None or not declared.strip().isdigit():
+            raise _BadPage("response has no valid Sforce-NumberOfRecords header")
+        rows, clean = count_csv_records(raw)
+        if not clean:
+            raise _BadPage("CSV body is truncated (does not end on a record boundary)")
+        if rows != int(declared):
+            raise _BadPage(f"CSV has {rows} row(s) but Sforce-NumberOfRecords says {declared}")
+        next_locator = response.headers.get("Sforce-Locator")
+        if next_locator in (None, "", "null"):
+            next_locator = None
+        return BulkPage(parse_header(raw), raw, rows, next_locator)
+
+    def abort(self) -> None:
+        self._transport.send("PATCH", self._url, json={"state": "Aborted"},
+                             context=f"abort {self.describe}")  # fmt: skip
+
+    def delete(self) -> None:
+        self._transport.send("DELETE", self._url, context=f"delete {self.describe}")
+
+
+class _BadPage(Exception):
+    """Internal: a downloaded page failed validation; the page is fetched again."""
+
+
+def list_jobs(transport: Transport, base: str, kind: str) -> Iterator[dict[str, Any]]:
+    """All Bulk 2.0 jobs of ``kind`` ("query" or "ingest"), following ``nextRecordsUrl``."""
+    if kind not in ("query", "ingest"):
+        raise ConfigError(f"job kind must be 'query' or 'ingest', got {kind!r}")
+    url: str | None = f"{base}/jobs/{kind}"
+    while url:
+        body = transport.send("GET", url, context=f"list {kind} jobs").json()
+        yield from body.get("records") or ()
+        url = None if body.get("done", True) else body.get("nextRecordsUrl")

@@ -1,0 +1,173 @@
+"""SOQL text: identifier and where-clause validation, SELECT building, literal formatting.
+
+Everything here is pure. User-supplied text (where clauses, field lists, object names) is
+validated before it is placed in a query; anything outside the accepted shape raises
+:class:`lht.errors.ConfigError` naming what was rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from lht.errors import ConfigError
+
+__all__ = [
+    "build_count",
+    "build_select",
+    "format_date",
+    "format_datetime",
+    "quote_string",
+    "validate_condition",
+    "validate_field_path",
+    "validate_identifier",
+]
+
+# A letter, then letters/digits with single underscores or a "__" separator (namespace
+# prefix ``npe01__``, suffixes ``__c``, ``__r``, ``__s``, ``__mdt``, ``__History``...).
+_IDENTIFIER = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?=[A-Za-z0-9])|__(?=[A-Za-z0-9]))*")
+_MAX_IDENTIFIER = 255
+_ORDER_BY = re.compile(
+    r"(?P<field>[A-Za-z0-9_.]+)(?:\s+(?:ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?",
+    re.IGNORECASE,
+)
+# Clause keywords that would let a condition escape its WHERE (or smuggle a sub-select).
+_FORBIDDEN_WORDS = re.compile(
+    r"\b(SELECT|FROM|LIMIT|OFFSET|ORDER\s+BY|GROUP\s+BY|HAVING|WITH|FOR\s+(?:UPDATE|VIEW|"
+    r"REFERENCE)|ALL\s+ROWS|TYPEOF|USING)\b",
+    re.IGNORECASE,
+)
+_MAX_CONDITION = 20_000
+
+
+def validate_identifier(name: str, kind: str = "identifier") -> str:
+    """Return ``name`` if it is a plain Salesforce API name, else raise ConfigError."""
+    if not isinstance(name, str) or len(name) > _MAX_IDENTIFIER or not _IDENTIFIER.fullmatch(name):
+        raise ConfigError(f"invalid Salesforce {kind} name: {name!r}")
+    return name
+
+
+def validate_field_path(path: str) -> str:
+    """Validate a field or dotted relationship path such as ``Owner.Name``."""
+    if not isinstance(path, str) or not path:
+        raise ConfigError(f"invalid Salesforce field name: {path!r}")
+    for part in path.split("."):
+        if not _IDENTIFIER.fullmatch(part):
+            raise ConfigError(f"invalid Salesforce field name: {path!r}")
+    return path
+
+
+def validate_condition(text: str) -> str:
+    """Check a user-supplied SOQL WHERE condition and return it stripped.
+
+    Rejects empty text, ``;``, comments, sub-selects and other clause keywords, and
+    unbalanced quotes or parentheses. Literal text inside quotes is not inspected.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError("where clause is empty")
+    cleaned = text.strip()
+    if len(cleaned) > _MAX_CONDITION:
+        raise ConfigError(f"where clause is longer than {_MAX_CONDITION} characters")
+    outside = _strip_string_literals(cleaned)
+    for token, why in ((";", "';'"), ("--", "a comment"), ("/*", "a comment"), ("//", "a comment")):
+        if token in outside:
+            raise ConfigError(f"where clause must not contain {why}: {cleaned!r}")
+    if _FORBIDDEN_WORDS.search(outside):
+        raise ConfigError(f"where clause must be a condition only (no clauses): {cleaned!r}")
+    _check_parentheses(outside, cleaned)
+    return cleaned
+
+
+def _strip_string_literals(text: str) -> str:
+    """Replace quoted literals by ``''``; raise when a quote is left open."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char != "'":
+            out.append(char)
+            i += 1
+            continue
+        i += 1
+        while i < len(text) and text[i] != "'":
+            i += 2 if text[i] == "\\" else 1
+        if i >= len(text):
+            raise ConfigError(f"where clause has an unterminated string literal: {text!r}")
+        out.append("''")
+        i += 1
+    if '"' in "".join(out):
+        raise ConfigError(f"where clause must use single quotes for strings: {text!r}")
+    return "".join(out)
+
+
+def _check_parentheses(outside: str, original: str) -> None:
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise ConfigError(f"where clause has unbalanced parentheses: {original!r}")
+
+
+def build_select(
+    sobject: str,
+    fields: Iterable[str],
+    where: str | None = None,
+    order_by: str | None = None,
+    limit: int | None = None,
+) -> str:
+    """``SELECT f1, f2 FROM X [WHERE (cond)] [ORDER BY ...] [LIMIT n]`` from validated parts."""
+    names = [validate_field_path(f) for f in fields]
+    if not names:
+        raise ConfigError(f"no fields to select from {sobject!r}")
+    parts = [f"SELECT {', '.join(names)} FROM {validate_identifier(sobject, 'sObject')}"]
+    if where is not None:
+        parts.append(f"WHERE {validate_condition(where)}")
+    if order_by is not None:
+        if not _ORDER_BY.fullmatch(order_by.strip()):
+            raise ConfigError(f"invalid ORDER BY: {order_by!r}")
+        validate_field_path(order_by.split()[0])
+        parts.append(f"ORDER BY {order_by.strip()}")
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigError(f"invalid LIMIT: {limit!r}")
+        parts.append(f"LIMIT {limit}")
+    return " ".join(parts)
+
+
+def build_count(sobject: str, where: str | None = None) -> str:
+    """``SELECT COUNT() FROM X [WHERE cond]`` (the count is returned as ``totalSize``)."""
+    text = f"SELECT COUNT() FROM {validate_identifier(sobject, 'sObject')}"
+    if where is not None:
+        text += f" WHERE {validate_condition(where)}"
+    return text
+
+
+def format_datetime(value: datetime) -> str:
+    """SOQL datetime literal in UTC with milliseconds: ``2024-01-01T00:00:00.000Z``.
+
+    Naive datetimes are taken to be UTC (LHT keeps every timestamp in UTC).
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+
+
+def format_date(value: date) -> str:
+    """SOQL date literal ``yyyy-MM-dd``."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def quote_string(value: str) -> str:
+    """A SOQL string literal: single-quoted with ``\\`` and ``'`` escaped."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f"'{escaped}'"
