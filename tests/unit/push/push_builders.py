@@ -1,0 +1,75 @@
+"""Builders for push unit tests: describe results, source columns, requests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lht.push.columns import SourceColumn
+from lht.push.options import PushOptions, PushRequest
+from lht.salesforce.describe import Field, SObjectDescribe
+
+
+def field(name: str, ftype: str = "string", **overrides: object) -> Field:
+    base = Field(
+        name=name,
+        type=ftype,
+        label=name,
+        length=255 if ftype == "string" else 0,
+        precision=0,
+        scale=0,
+        digits=0,
+        nillable=True,
+        calculated=False,
+        compound_field_name=None,
+        external_id=False,
+        id_lookup=name == "Id",
+        unique=False,
+        createable=name != "Id",
+        updateable=name != "Id",
+        reference_to=(),
+        relationship_name=None,
+        picklist_values=(),
+        is_compound=ftype in ("address", "location"),
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def contact_describe(**flags: bool) -> SObjectDescribe:
+    fields = (
+        field("Id", "id"),
+        field("LastName"),
+        field("Email", "email"),
+        field("Birthdate", "date"),
+        field("HasOptedOutOfEmail", "boolean"),
+        field("NumberOfPets__c", "double", precision=18, scale=2),
+        field("Visits__c", "int", digits=9),
+        field("LastSeen__c", "datetime"),
+        field("Ext_Id__c", external_id=True, unique=True),
+        field("Plain_Text__c"),
+        field("AccountId", "reference", reference_to=("Account",), relationship_name="Account"),
+        field("CreatedDate", "datetime", createable=False, updateable=False),
+        field("FullName__c", calculated=True, createable=False, updateable=False),
+        field("InsertOnly__c", updateable=False),
+        field("MailingAddress", "address", createable=False, updateable=False),
+        field("Photo__c", "base64"),
+    )
+    base = {"createable": True, "updateable": True, "deletable": True} | flags
+    return SObjectDescribe(name="Contact", label="Contact", queryable=True, fields=fields, **base)
+
+
+def cols(*spec: str) -> list[SourceColumn]:
+    """``cols("LASTNAME:string", "ID:string")`` → source columns."""
+    out = []
+    for item in spec:
+        name, _, kind = item.rpartition(":")
+        out.append(SourceColumn(name=name, kind=kind))
+    return out
+
+
+def request(operation: str, source: str = "PUSH_SRC", **options: object) -> PushRequest:
+    return PushRequest(
+        sobject="Contact",
+        operation=operation,
+        source=source,
+        options=PushOptions.from_mapping(options),
+    )
