@@ -56,8 +56,9 @@ class SyncOptions:
     bulk_api_threshold: int = 1000
     stage_threshold: int = 50000
     method: str | None = None
-    max_records: int | None = None
-    download_workers: int = 4
+    max_records: int | None = 50000
+    rest_chunk_rows: int = 10000
+    prefetch_pages: int = 2
     poll_timeout_seconds: float = 3600.0
     stale_lock_seconds: int = 6 * 3600
 
@@ -114,9 +115,10 @@ def _coerce(name: str, value: Any) -> Any:
         "lookback_seconds",
         "bulk_api_threshold",
         "stage_threshold",
-        "download_workers",
+        "prefetch_pages",
         "stale_lock_seconds",
         "max_records",
+        "rest_chunk_rows",
     ):
         return _integer(name, value)
     if name == "poll_timeout_seconds":
@@ -155,8 +157,10 @@ def _check_options(opts: SyncOptions) -> None:
         raise ConfigError(f"method must be one of {sorted(_METHODS)}, got {opts.method!r}")
     if opts.max_records is not None and opts.max_records < 1:
         raise ConfigError("max_records must be >= 1")
-    if not 1 <= opts.download_workers <= 16:
-        raise ConfigError("download_workers must be between 1 and 16")
+    if not 1 <= opts.prefetch_pages <= 16:
+        raise ConfigError("prefetch_pages must be between 1 and 16")
+    if opts.rest_chunk_rows < 1:
+        raise ConfigError("rest_chunk_rows must be >= 1")
     if opts.poll_timeout_seconds <= 0 or opts.stale_lock_seconds <= 0:
         raise ConfigError("poll_timeout_seconds and stale_lock_seconds must be > 0")
     overlap = {f.lower() for f in opts.include_fields} & {f.lower() for f in opts.exclude_fields}

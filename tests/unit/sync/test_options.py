@@ -36,7 +36,7 @@ def test_options_from_mapping_coerces_and_is_case_insensitive():
         {"lookback_seconds": True},
         {"method": "soap"},
         {"bulk_api_threshold": 10, "stage_threshold": 5},
-        {"download_workers": 0},
+        {"prefetch_pages": 0},
         {"include_fields": ["A"], "exclude_fields": ["a"]},
         {"max_records": 0},
         {"where_clause": 5},

@@ -1,0 +1,245 @@
+"""The sync executor: walk one run through the ports and return the seed's result dict.
+
+Sequence (README "How a sync runs"): validate the target → ensure state tables → take the
+target's lock → describe → plan → COUNT() estimate → choose method → extract pages to the
+stage and COPY them into a TRANSIENT staging table → apply: incremental = ALTER ADD COLUMN
+for drift, then ONE transaction (MERGE + watermark + run row); full = build a new table and
+swap it in, then the watermark + run row → cleanup. Any failure ends in ``success: False``
+with a clear error and a failed SYNC_RUNS row; the target table and watermark stay as they
+were, and the staging table + staged files are kept and named in the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from lht.errors import LhtError
+from lht.sync.extract import ExtractTotals, extract
+from lht.sync.method import choose_method, method_family
+from lht.sync.options import SyncRequest
+from lht.sync.plan import SyncPlan, plan_sync
+from lht.sync.ports import LoadCounts, RunRecord, SalesforcePort, SyncStore, Target
+
+__all__ = ["new_run_id", "sync_sobject", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The run clock (local, UTC). Salesforce's own clock is not read: see README."""
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class _Progress:
+    """What a run got to before it failed (for the failed run row and the error text)."""
+
+    run_id: str
+    started_at: datetime
+    sobject: str
+    calls_before: int
+    target: Target | None = None
+    plan: SyncPlan | None = None
+    method: str = "failed"
+    estimate: int | None = None
+    staging: str | None = None
+    prefix: str | None = None
+    totals: ExtractTotals | None = None
+    state_ready: bool = False
+
+
+def sync_sobject(
+    request: SyncRequest,
+    sf: SalesforcePort,
+    store: SyncStore,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    timer: Callable[[], float] = time.monotonic,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Sync one sObject into one table. Never raises LhtError: failures are results."""
+    started = timer()
+    progress = _Progress(run_id or new_run_id(), _naive(clock()), request.sobject, sf.usage.calls)
+    try:
+        counts, warnings = _run(request, sf, store, clock, progress)
+    except LhtError as exc:
+        error = _describe_error(exc, progress)
+        log.error("sync of %s failed: %s", request.sobject, error)
+        error = _record_failure(store, sf, progress, clock, error)
+        return _result(request, progress, seconds=timer() - started, sf=sf,
+                       counts=LoadCounts(), warnings=(), error=error)  # fmt: skip
+    return _result(request, progress, seconds=timer() - started, sf=sf, counts=counts,
+                   warnings=warnings, error=None)  # fmt: skip
+
+
+def _run(
+    request: SyncRequest,
+    sf: SalesforcePort,
+    store: SyncStore,
+    clock: Callable[[], datetime],
+    progress: _Progress,
+) -> tuple[LoadCounts, tuple[str, ...]]:
+    target = store.target(request.schema, request.table)
+    progress.target = target
+    store.ensure_state()
+    progress.state_ready = True
+    store.acquire_lock(target, progress.run_id, request.options.stale_lock_seconds)
+    try:
+        return _run_locked(request, sf, store, clock, progress)
+    finally:
+        store.release_lock(target, progress.run_id)
+
+
+def _run_locked(
+    request: SyncRequest,
+    sf: SalesforcePort,
+    store: SyncStore,
+    clock: Callable[[], datetime],
+    progress: _Progress,
+) -> tuple[LoadCounts, tuple[str, ...]]:
+    target = progress.target
+    assert target is not None
+    describe = sf.describe(request.sobject)
+    progress.sobject = describe.name
+    prior = store.read_state(describe.name, target)
+    columns = store.table_columns(target)
+    plan = plan_sync(request, describe, prior, columns, now=clock(), type_of=store.column_type)
+    progress.plan = plan
+    opts = request.options
+    progress.estimate = sf.count(describe.name, plan.count_where)
+    progress.method = choose_method(progress.estimate, plan.incremental, opts.thresholds,
+                                    opts.method)  # fmt: skip
+    log.info("%s → %s: %s (%s), estimate %d", describe.name, target.name, progress.method,
+             plan.reason, progress.estimate)  # fmt: skip
+    progress.prefix = store.stage_prefix(describe.name, progress.run_id)
+    progress.staging = store.create_staging(target, progress.run_id, plan.columns)
+    family = method_family(progress.method)
+    progress.totals = extract(
+        family, sf, store, plan, staging=progress.staging, prefix=progress.prefix
+    )
+    run = _run_record(progress, sf, clock, "SUCCESS", None)
+    apply = store.apply_incremental if plan.incremental else store.apply_full
+    counts = apply(plan, progress.staging, run)
+    return counts, plan.warnings + _cleanup(store, progress)
+
+
+def _cleanup(store: SyncStore, progress: _Progress) -> tuple[str, ...]:
+    """After the commit a cleanup failure is a warning: the data is already in place."""
+    assert progress.staging is not None and progress.prefix is not None
+    try:
+        store.cleanup(progress.staging, progress.prefix)
+    except LhtError as exc:
+        log.warning("cleanup after a successful sync failed: %s", exc)
+        return (f"cleanup failed (data is committed): {exc}",)
+    return ()
+
+
+def _run_record(
+    progress: _Progress,
+    sf: SalesforcePort,
+    clock: Callable[[], datetime],
+    status: str,
+    error: str | None,
+) -> RunRecord:
+    assert progress.target is not None
+    plan, totals = progress.plan, progress.totals
+    return RunRecord(
+        run_id=progress.run_id,
+        sobject=progress.sobject,
+        target=progress.target,
+        method=progress.method,
+        started_at=progress.started_at,
+        ended_at=_naive(clock()),
+        status=status,
+        estimated_records=progress.estimate,
+        rows_extracted=totals.records if totals else 0,
+        bytes_staged=totals.bytes_staged if totals else 0,
+        api_calls=sf.usage.calls - progress.calls_before,
+        watermark_from=plan.window_from if plan else None,
+        watermark_to=plan.new_watermark if plan else None,
+        error=error,
+    )
+
+
+def _record_failure(
+    store: SyncStore,
+    sf: SalesforcePort,
+    progress: _Progress,
+    clock: Callable[[], datetime],
+    error: str,
+) -> str:
+    if progress.target is None or not progress.state_ready:
+        return error  # bad target names or no state tables: nothing was created, nothing to log
+    run = _run_record(progress, sf, clock, "FAILED", error)
+    try:
+        store.record_failure(replace(run, watermark_to=None))
+    except LhtError as exc:
+        log.error("could not write the failed run row: %s", exc)
+        return f"{error} (and the failed run row could not be written: {exc})"
+    return error
+
+
+def _describe_error(exc: LhtError, progress: _Progress) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if progress.staging:
+        text += f" [kept for diagnosis: staging table {progress.staging}, files {progress.prefix}]"
+    return text
+
+
+def _result(
+    request: SyncRequest,
+    progress: _Progress,
+    *,
+    seconds: float,
+    sf: SalesforcePort,
+    counts: LoadCounts,
+    warnings: tuple[str, ...],
+    error: str | None,
+) -> dict[str, Any]:
+    plan, totals = progress.plan, progress.totals
+    ok = error is None
+    watermark = plan.new_watermark if (ok and plan and plan.new_watermark) else None
+    target = progress.target.name if progress.target else f"{request.schema}.{request.table}"
+    return {
+        "sobject": progress.sobject,
+        "target_table": target,
+        "sync_method": progress.method,
+        "estimated_records": progress.estimate or 0,
+        "actual_records": totals.records if (ok and totals) else 0,
+        "sync_duration_seconds": round(seconds, 3),
+        "last_modified_date": _iso(watermark),
+        "sync_timestamp": _iso(progress.started_at),
+        "success": ok,
+        "error": error,
+        "run_id": progress.run_id,
+        "sync_mode": plan.mode if plan else None,
+        "rows_inserted": counts.inserted,
+        "rows_updated": counts.updated,
+        "rows_deleted": counts.deleted,
+        "bytes_staged": totals.bytes_staged if totals else 0,
+        "files_staged": totals.files if totals else 0,
+        "api_calls": sf.usage.calls - progress.calls_before,
+        "warnings": list(warnings),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _naive(moment: datetime) -> datetime:
+    """UTC without tzinfo, as stored in TIMESTAMP_NTZ columns."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment
+    return utc.replace(tzinfo=None)

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from fakes import FakeSalesforce, FakeStore, Page
+from sync_builders import NOW, account_describe, request
+
+from lht.errors import SalesforceUnavailable
+from lht.sync.executor import sync_sobject
+from lht.sync.plan import PriorState
+
+SEED_KEYS = {
+    "sobject", "target_table", "sync_method", "estimated_records", "actual_records",
+    "sync_duration_seconds", "last_modified_date", "sync_timestamp", "success", "error",
+}  # fmt: skip
+
+
+def records(n: int) -> list[dict]:
+    return [
+        {"Id": f"001{i:015d}", "IsDeleted": False, "Name": f"A{i}",
+         "SystemModstamp": "2024-04-01T00:00:00.000+0000"}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def run(sf, store, **options):
+    req = request(**options)
+    return sync_sobject(req, sf, store, clock=lambda: NOW, run_id="r" * 32)
+
+
+def test_sync_first_run_regular_api_full_succeeds_with_seed_keys():
+    sf, store = FakeSalesforce(account_describe(), records(3)), FakeStore()
+    result = run(sf, store)
+    assert set(result) >= SEED_KEYS
+    assert result["success"] is True, result["error"]
+    assert result["error"] is None
+    assert result["sync_method"] == "regular_api_full"
+    assert result["estimated_records"] == 3 and result["actual_records"] == 3
+    assert result["target_table"] == "RAW.ACCOUNTS"
+    assert result["last_modified_date"] == "2024-05-01T12:00:00.123Z"
+    assert result["api_calls"] == 3
+    assert store.calls[-3:] == ["apply_full", "cleanup", "release_lock"]
+    assert store.runs[0].status == "SUCCESS" and store.runs[0].rows_extracted == 3
+    assert not store.lock_held
+
+
+def test_sync_incremental_uses_merge_path_and_window():
+    sf = FakeSalesforce(account_describe(), records(2))
+    store = FakeStore(
+        columns={"ID": "VARCHAR"}, prior=PriorState("SystemModstamp", datetime(2024, 4, 30))
+    )
+    result = run(sf, store)
+    assert result["sync_method"] == "regular_api_incremental"
+    assert "apply_incremental" in store.calls
+    assert "SystemModstamp >= 2024-04-29T23:55:00.000Z" in sf.soql[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "method"),
+    [
+        ({"bulk_api_threshold": 2, "stage_threshold": 10}, "bulk_api_full"),
+        ({"bulk_api_threshold": 1, "stage_threshold": 2}, "bulk_api_stage_full"),
+    ],
+)
+def test_sync_bulk_methods_stage_every_page_and_delete_job(options, method):
+    sf, store = FakeSalesforce(account_describe(), records(5)), FakeStore()
+    result = run(sf, store, **options)
+    assert result["success"] is True, result["error"]
+    assert result["sync_method"] == method
+    assert result["actual_records"] == 5 and result["files_staged"] == 3
+    assert len(store.staged_rows) == 5
+    assert sf.jobs[0].deleted
+    copies = store.calls.count("copy_staging")
+    assert copies == (3 if method == "bulk_api_full" else 1)
+
+
+def test_sync_bad_target_name_fails_before_creating_anything():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore()
+    result = sync_sobject(request().__class__("Account", "raw;drop", "t"), sf, store)
+    assert result["success"] is False
+    assert "ConfigError" in result["error"]
+    assert store.calls == ["target"]
+
+
+def test_sync_concurrent_run_fails_fast_without_touching_lock():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore(locked_by_other=True)
+    result = run(sf, store)
+    assert result["success"] is False
+    assert "ConcurrentRunError" in result["error"]
+    assert "release_lock" not in store.calls
+    assert store.runs[-1].status == "FAILED"
+
+
+def test_sync_unknown_object_records_failed_run():
+    sf, store = FakeSalesforce(account_describe(), []), FakeStore()
+    result = sync_sobject(request().__class__("Nope__c", "raw", "t"), sf, store)
+    assert result["success"] is False and "Nope__c" in result["error"]
+    assert store.runs[-1].status == "FAILED" and store.runs[-1].error == result["error"]
+    assert not store.lock_held
+
+
+def test_sync_copy_row_mismatch_fails_and_keeps_staging_named():
+    sf, store = FakeSalesforce(account_describe(), records(3)), FakeStore(drop_rows=1)
+    result = run(sf, store)
+    assert result["success"] is False
+    assert "truncated" in result["error"] and "__LHT_STG_" in result["error"]
+    assert "apply_full" not in store.calls and "cleanup" not in store.calls
+    assert store.runs[-1].watermark_to is None
+
+
+def test_sync_bulk_header_mismatch_fails_before_upload():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore()
+    sf.bulk_pages = [Page(b'"Id","Bogus"\n"1","x"\n', 1)]
+    result = run(sf, store, bulk_api_threshold=0, stage_threshold=5)
+    assert result["success"] is False and "do not match" in result["error"]
+    assert "put_file" not in store.calls
+
+
+def test_sync_pipelined_download_error_propagates():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore()
+    good = sf._csv_pages(
+        "SELECT Id, IsDeleted, Name, AnnualRevenue, BillingStreet, Score__c, CreatedDate, "
+        "SystemModstamp FROM Account"
+    )[0]
+    sf.bulk_pages = [good, SalesforceUnavailable("503 after retries")]
+    result = run(sf, store, bulk_api_threshold=0, stage_threshold=0)
+    assert result["success"] is False and "503 after retries" in result["error"]
+    assert not store.lock_held
+
+
+def test_sync_failed_job_is_failure_with_run_row():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore()
+    sf.fail_job = True
+    result = run(sf, store, bulk_api_threshold=0)
+    assert result["success"] is False and "SalesforceJobFailed" in result["error"]
+    assert store.runs[-1].method == "bulk_api_full"
+
+
+def test_sync_apply_failure_is_failure_and_lock_released():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore(fail_on="apply_full")
+    result = run(sf, store)
+    assert result["success"] is False and "injected failure" in result["error"]
+    assert store.calls[-2:] == ["release_lock", "record_failure"]
+    assert result["actual_records"] == 0 and result["last_modified_date"] is None
+
+
+def test_sync_cleanup_failure_after_commit_is_success_with_warning():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore(fail_on="cleanup")
+    result = run(sf, store)
+    assert result["success"] is True
+    assert any("cleanup failed" in w for w in result["warnings"])
+
+
+def test_sync_failed_run_row_write_failure_is_reported():
+    sf = FakeSalesforce(account_describe(), records(1))
+    store = FakeStore(locked_by_other=True, fail_on="record_failure")
+    result = run(sf, store)
+    assert result["success"] is False and "could not be written" in result["error"]
+
+
+def test_sync_zero_rows_is_success_with_no_files():
+    sf, store = FakeSalesforce(account_describe(), []), FakeStore()
+    result = run(sf, store)
+    assert result["success"] is True and result["actual_records"] == 0
+    assert "copy_staging" not in store.calls and "apply_full" in store.calls
