@@ -1,0 +1,220 @@
+"""Pure SQL builders for LHT's own state tables: SYNC_STATE, SYNC_RUNS, SYNC_LOCKS.
+
+The DDL matches the state section of ``sql/setup.sql``; the runtime runs it with
+``IF NOT EXISTS`` so a fresh database (or the local stand-in) works without setup. Timestamps
+are TIMESTAMP_NTZ holding UTC and are bound as ``YYYY-MM-DD HH:MM:SS.ffffff`` text converted
+with TO_TIMESTAMP_NTZ (identical on Snowflake and the stand-in). In MERGE statements every
+bind sits inside the USING source.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from lht.errors import ConfigError
+from lht.warehouse.identifiers import TableName, validate_identifier
+from lht.warehouse.statements import Statement
+
+__all__ = [
+    "RUN_COLUMNS",
+    "StateTables",
+    "acquire_lock",
+    "create_locks_table",
+    "create_runs_table",
+    "create_state_table",
+    "insert_run",
+    "read_lock",
+    "read_state",
+    "release_lock",
+    "timestamp_param",
+    "update_run",
+    "upsert_state",
+]
+
+RUN_COLUMNS = (
+    "RUN_ID",
+    "SOBJECT",
+    "TARGET_SCHEMA",
+    "TARGET_TABLE",
+    "SYNC_METHOD",
+    "STARTED_AT",
+    "ENDED_AT",
+    "STATUS",
+    "ESTIMATED_RECORDS",
+    "ROWS_EXTRACTED",
+    "ROWS_INSERTED",
+    "ROWS_UPDATED",
+    "ROWS_DELETED",
+    "BYTES_STAGED",
+    "API_CALLS",
+    "WATERMARK_FROM",
+    "WATERMARK_TO",
+    "ERROR",
+)
+_TIMESTAMP_COLUMNS = frozenset({"STARTED_AT", "ENDED_AT", "WATERMARK_FROM", "WATERMARK_TO"})
+_NUMBER_COLUMNS = frozenset(
+    {
+        "ESTIMATED_RECORDS",
+        "ROWS_EXTRACTED",
+        "ROWS_INSERTED",
+        "ROWS_UPDATED",
+        "ROWS_DELETED",
+        "BYTES_STAGED",
+        "API_CALLS",
+    }
+)
+
+
+class StateTables:
+    """Names of the state tables in the LHT schema of the current database."""
+
+    def __init__(self, schema: str = "LHT") -> None:
+        self.schema = validate_identifier(schema, "state schema")
+        self.state = TableName.of(self.schema, "SYNC_STATE")
+        self.runs = TableName.of(self.schema, "SYNC_RUNS")
+        self.locks = TableName.of(self.schema, "SYNC_LOCKS")
+
+
+def timestamp_param(moment: datetime | None) -> str | None:
+    """Bind form of a timestamp: aware datetimes are converted to UTC, naive ones are UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def create_state_table(t: StateTables) -> Statement:
+    text = (
+        f"CREATE TABLE IF NOT EXISTS {t.state.sql} (SOBJECT VARCHAR NOT NULL, "
+        "TARGET_SCHEMA VARCHAR NOT NULL, TARGET_TABLE VARCHAR NOT NULL, "
+        "WATERMARK_FIELD VARCHAR, WATERMARK TIMESTAMP_NTZ(3), LAST_RUN_ID VARCHAR, "
+        "LAST_SUCCESS_AT TIMESTAMP_NTZ(3))"
+    )
+    return Statement("create_state_table", text, ddl=True)
+
+
+def create_runs_table(t: StateTables) -> Statement:
+    types = {c: "VARCHAR" for c in RUN_COLUMNS}
+    types |= {c: "TIMESTAMP_NTZ(3)" for c in _TIMESTAMP_COLUMNS}
+    types |= {c: "NUMBER(38,0)" for c in _NUMBER_COLUMNS}
+    types["RUN_ID"] = "VARCHAR NOT NULL"
+    defs = ", ".join(f"{c} {types[c]}" for c in RUN_COLUMNS)
+    return Statement(
+        "create_runs_table", f"CREATE TABLE IF NOT EXISTS {t.runs.sql} ({defs})", ddl=True
+    )
+
+
+def create_locks_table(t: StateTables) -> Statement:
+    text = (
+        f"CREATE TABLE IF NOT EXISTS {t.locks.sql} (TARGET VARCHAR NOT NULL, "
+        "RUN_ID VARCHAR, ACQUIRED_AT TIMESTAMP_NTZ(3))"
+    )
+    return Statement("create_locks_table", text, ddl=True)
+
+
+def read_state(t: StateTables, sobject: str, schema: str, table: str) -> Statement:
+    text = (
+        f"SELECT WATERMARK_FIELD, WATERMARK, LAST_RUN_ID, LAST_SUCCESS_AT FROM {t.state.sql} "
+        "WHERE SOBJECT = ? AND TARGET_SCHEMA = ? AND TARGET_TABLE = ?"
+    )
+    return Statement("read_state", text, (sobject, schema, table))
+
+
+def upsert_state(
+    t: StateTables,
+    *,
+    sobject: str,
+    schema: str,
+    table: str,
+    watermark_field: str | None,
+    watermark: datetime | None,
+    run_id: str,
+    success_at: datetime,
+) -> Statement:
+    """Record a successful run: the watermark (the plan's upper bound) and the run id."""
+    text = (
+        f"MERGE INTO {t.state.sql} AS t USING (SELECT ? AS SOBJECT, ? AS TARGET_SCHEMA, "
+        "? AS TARGET_TABLE, ? AS WATERMARK_FIELD, TO_TIMESTAMP_NTZ(?) AS WATERMARK, "
+        "? AS LAST_RUN_ID, TO_TIMESTAMP_NTZ(?) AS LAST_SUCCESS_AT) AS s "
+        "ON t.SOBJECT = s.SOBJECT AND t.TARGET_SCHEMA = s.TARGET_SCHEMA "
+        "AND t.TARGET_TABLE = s.TARGET_TABLE "
+        "WHEN MATCHED THEN UPDATE SET t.WATERMARK_FIELD = s.WATERMARK_FIELD, "
+        "t.WATERMARK = s.WATERMARK, t.LAST_RUN_ID = s.LAST_RUN_ID, "
+        "t.LAST_SUCCESS_AT = s.LAST_SUCCESS_AT "
+        "WHEN NOT MATCHED THEN INSERT (SOBJECT, TARGET_SCHEMA, TARGET_TABLE, WATERMARK_FIELD, "
+        "WATERMARK, LAST_RUN_ID, LAST_SUCCESS_AT) VALUES (s.SOBJECT, s.TARGET_SCHEMA, "
+        "s.TARGET_TABLE, s.WATERMARK_FIELD, s.WATERMARK, s.LAST_RUN_ID, s.LAST_SUCCESS_AT)"
+    )
+    params = (
+        sobject,
+        schema,
+        table,
+        watermark_field,
+        timestamp_param(watermark),
+        run_id,
+        timestamp_param(success_at),
+    )
+    return Statement("upsert_state", text, params)
+
+
+def _run_value(column: str, value: Any) -> tuple[str, Any]:
+    if column in _TIMESTAMP_COLUMNS:
+        return "TO_TIMESTAMP_NTZ(?)", timestamp_param(value)
+    return "?", value
+
+
+def insert_run(t: StateTables, values: dict[str, Any]) -> Statement:
+    """INSERT one SYNC_RUNS row; ``values`` keys are RUN_COLUMNS names (others NULL)."""
+    unknown = set(values) - set(RUN_COLUMNS)
+    if unknown or "RUN_ID" not in values:
+        raise ConfigError(f"bad run-log columns: {sorted(unknown) or 'RUN_ID missing'}")
+    columns = [c for c in RUN_COLUMNS if c in values]
+    pairs = [_run_value(c, values[c]) for c in columns]
+    text = (
+        f"INSERT INTO {t.runs.sql} ({', '.join(columns)}) SELECT {', '.join(p for p, _ in pairs)}"
+    )
+    return Statement("insert_run", text, tuple(v for _, v in pairs))
+
+
+def update_run(t: StateTables, run_id: str, values: dict[str, Any]) -> Statement:
+    """UPDATE the SYNC_RUNS row of ``run_id`` with ``values`` (RUN_COLUMNS names)."""
+    if not values or set(values) - set(RUN_COLUMNS) or "RUN_ID" in values:
+        raise ConfigError(f"bad run-log update columns: {sorted(values)}")
+    columns = [c for c in RUN_COLUMNS if c in values]
+    pairs = [_run_value(c, values[c]) for c in columns]
+    sets = ", ".join(f"{c} = {p}" for c, (p, _) in zip(columns, pairs, strict=True))
+    text = f"UPDATE {t.runs.sql} SET {sets} WHERE RUN_ID = ?"
+    return Statement("update_run", text, (*(v for _, v in pairs), run_id))
+
+
+def acquire_lock(
+    t: StateTables, target: str, run_id: str, now: datetime, stale_before: datetime
+) -> Statement:
+    """Take the lock row for ``target`` if it is free, missing or older than
+    ``stale_before``. MERGE/UPDATE serialise on a table in Snowflake, so of two racing runs
+    exactly one wins; read the row back with :func:`read_lock` to learn which."""
+    text = (
+        f"MERGE INTO {t.locks.sql} AS l USING (SELECT ? AS TARGET, ? AS RUN_ID, "
+        "TO_TIMESTAMP_NTZ(?) AS ACQUIRED_AT, TO_TIMESTAMP_NTZ(?) AS STALE_BEFORE) AS s "
+        "ON l.TARGET = s.TARGET "
+        "WHEN MATCHED AND (l.RUN_ID IS NULL OR l.ACQUIRED_AT IS NULL "
+        "OR l.ACQUIRED_AT < s.STALE_BEFORE) THEN UPDATE SET l.RUN_ID = s.RUN_ID, "
+        "l.ACQUIRED_AT = s.ACQUIRED_AT "
+        "WHEN NOT MATCHED THEN INSERT (TARGET, RUN_ID, ACQUIRED_AT) "
+        "VALUES (s.TARGET, s.RUN_ID, s.ACQUIRED_AT)"
+    )
+    params = (target, run_id, timestamp_param(now), timestamp_param(stale_before))
+    return Statement("acquire_lock", text, params)
+
+
+def read_lock(t: StateTables, target: str) -> Statement:
+    text = f"SELECT RUN_ID, ACQUIRED_AT FROM {t.locks.sql} WHERE TARGET = ?"
+    return Statement("read_lock", text, (target,))
+
+
+def release_lock(t: StateTables, target: str, run_id: str) -> Statement:
+    """Delete the lock row only if this run still holds it."""
+    text = f"DELETE FROM {t.locks.sql} WHERE TARGET = ? AND RUN_ID = ?"
+    return Statement("release_lock", text, (target, run_id))

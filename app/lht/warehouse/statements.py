@@ -1,0 +1,260 @@
+"""Pure SQL builders for loading: target/staging DDL, COPY, MERGE, full-sync rebuild, drift.
+
+Every builder returns a :class:`Statement` ``(name, text, params)``: values are bound with
+``?``, identifiers come only from :mod:`lht.warehouse.identifiers`. Nothing here executes SQL
+(see :mod:`lht.warehouse.runner`).
+
+Snowflake semantics the callers must respect:
+
+* DDL (``ddl=True``: CREATE / ALTER / DROP) commits any open transaction implicitly in
+  Snowflake (and fails inside one on the local stand-in). The runner refuses DDL inside
+  :meth:`StatementRunner.transaction`; run drift ``ADD COLUMN`` and staging DDL before it.
+* In MERGE statements binds appear only inside the USING source (the local stand-in
+  reorders binds that appear in WHEN clauses).
+* Staging rows are deduplicated per key keeping the greatest watermark value: Snowflake
+  rejects a MERGE whose source has duplicate keys (nondeterministic merge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lht.errors import ConfigError
+from lht.model import Column
+from lht.warehouse.identifiers import (
+    TableName,
+    column_identifier,
+    stage_path,
+    validate_identifier,
+)
+from lht.warehouse.types import convert_expression
+
+__all__ = [
+    "DeletePolicy",
+    "Statement",
+    "add_column",
+    "copy_into_staging",
+    "count_absent_rows",
+    "create_staging_table",
+    "create_table",
+    "drop_table",
+    "insert_absent_rows_as_deleted",
+    "insert_from_staging",
+    "merge_from_staging",
+    "replace_table",
+    "staging_table",
+    "table_columns",
+]
+
+DeletePolicy = Literal["soft", "hard"]
+IS_DELETED = "ISDELETED"
+_RUN_ID_SHORT = 12
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement: a stable ``name`` for errors/logs, the text, bound values."""
+
+    name: str
+    text: str
+    params: tuple[Any, ...] = ()
+    ddl: bool = False
+
+
+def staging_table(table: str, run_id: str, schema: str = "LHT") -> TableName:
+    """``LHT."<TABLE>__LHT_STG_<run_id_short>"`` for one run."""
+    short = "".join(ch for ch in run_id if ch.isalnum())[:_RUN_ID_SHORT]
+    if not short:
+        raise ConfigError(f"run id {run_id!r} has no usable characters")
+    name = f"{validate_identifier(table, 'table name')}__LHT_STG_{short}"
+    return TableName.of(schema, name)
+
+
+def _column_list(columns: Sequence[Column]) -> str:
+    if not columns:
+        raise ConfigError("a table needs at least one column")
+    return ", ".join(column_identifier(c.name) for c in columns)
+
+
+def create_table(table: TableName, columns: Sequence[Column], *, if_not_exists: bool) -> Statement:
+    """CREATE TABLE with the typed columns (``IF NOT EXISTS`` for the live target)."""
+    defs = ", ".join(f"{column_identifier(c.name)} {c.sql_type}" for c in columns)
+    _column_list(columns)
+    guard = " IF NOT EXISTS" if if_not_exists else ""
+    return Statement("create_table", f"CREATE TABLE{guard} {table.sql} ({defs})", ddl=True)
+
+
+def create_staging_table(staging: TableName, columns: Sequence[Column]) -> Statement:
+    """CREATE TRANSIENT TABLE with every column VARCHAR (raw CSV text, converted later)."""
+    defs = ", ".join(f"{column_identifier(c.name)} VARCHAR" for c in columns)
+    _column_list(columns)
+    return Statement(
+        "create_staging_table", f"CREATE TRANSIENT TABLE {staging.sql} ({defs})", ddl=True
+    )
+
+
+def copy_into_staging(staging: TableName, stage: str, *prefix: str) -> Statement:
+    """COPY every file under ``@stage/prefix.../`` into the staging table (positional CSV,
+    header skipped, gzip, empty → NULL, abort on the first bad row)."""
+    location = stage_path(stage, *prefix)
+    text = (
+        f"COPY INTO {staging.sql} FROM {location} "
+        "FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
+        "COMPRESSION = GZIP EMPTY_FIELD_AS_NULL = TRUE NULL_IF = ('')) "
+        "ON_ERROR = ABORT_STATEMENT"
+    )
+    return Statement("copy_into_staging", text)
+
+
+def _deduped_source(
+    staging: TableName, columns: Sequence[Column], key: str, order: Column | None
+) -> str:
+    """Typed, deduplicated rows of the staging table (one per key, greatest ``order``)."""
+    key_sql = column_identifier(key)
+    converted = ", ".join(
+        f"{convert_expression(c.sql_type, 'd.' + column_identifier(c.name))} "
+        f"AS {column_identifier(c.name)}"
+        for c in columns
+    )
+    if order is not None:
+        order_sql = convert_expression(order.sql_type, column_identifier(order.name)) + " DESC"
+    else:
+        order_sql = key_sql
+    return (
+        f"SELECT {converted} FROM (SELECT * FROM {staging.sql} "
+        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {key_sql} ORDER BY {order_sql}) = 1) AS d"
+    )
+
+
+def _has_is_deleted(columns: Sequence[Column]) -> bool:
+    return any(c.target_name == IS_DELETED for c in columns)
+
+
+def _check_key(columns: Sequence[Column], key: str) -> None:
+    if key.upper() not in {c.target_name for c in columns}:
+        raise ConfigError(f"key column {key} is not among the loaded columns")
+
+
+def merge_from_staging(
+    target: TableName,
+    staging: TableName,
+    columns: Sequence[Column],
+    *,
+    key: str = "Id",
+    order: Column | None = None,
+    delete_policy: DeletePolicy = "soft",
+) -> Statement:
+    """MERGE deduplicated staging rows into the target.
+
+    ``soft``: rows with IsDeleted = true are upserted like any other (ISDELETED = TRUE kept).
+    ``hard``: they delete the matching target row and are never inserted. The result row has
+    ``number of rows inserted/updated[/deleted]``; read it with :func:`merge_counts`."""
+    _check_key(columns, key)
+    key_sql = column_identifier(key)
+    names = [column_identifier(c.name) for c in columns]
+    updates = ", ".join(f"t.{n} = s.{n}" for n in names if n != key_sql)
+    inserts = ", ".join(names)
+    values = ", ".join(f"s.{n}" for n in names)
+    hard = delete_policy == "hard" and _has_is_deleted(columns)
+    deleted = f"COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
+    clauses = [f"WHEN MATCHED AND {deleted} THEN DELETE"] if hard else []
+    if updates:
+        clauses.append(f"WHEN MATCHED THEN UPDATE SET {updates}")
+    guard = f" AND NOT {deleted}" if hard else ""
+    clauses.append(f"WHEN NOT MATCHED{guard} THEN INSERT ({inserts}) VALUES ({values})")
+    text = (
+        f"MERGE INTO {target.sql} AS t USING ({_deduped_source(staging, columns, key, order)}) "
+        f"AS s ON t.{key_sql} = s.{key_sql} " + " ".join(clauses)
+    )
+    return Statement("merge_from_staging", text)
+
+
+def insert_from_staging(
+    table: TableName,
+    staging: TableName,
+    columns: Sequence[Column],
+    *,
+    key: str = "Id",
+    order: Column | None = None,
+    delete_policy: DeletePolicy = "soft",
+) -> Statement:
+    """INSERT the deduplicated, typed staging rows into a (new) table; with ``hard`` the
+    soft-deleted rows are left out."""
+    _check_key(columns, key)
+    where = ""
+    if delete_policy == "hard" and _has_is_deleted(columns):
+        where = f" WHERE NOT COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
+    text = (
+        f"INSERT INTO {table.sql} ({_column_list(columns)}) SELECT * FROM "
+        f"({_deduped_source(staging, columns, key, order)}) AS s{where}"
+    )
+    return Statement("insert_from_staging", text)
+
+
+def insert_absent_rows_as_deleted(
+    new_table: TableName, live: TableName, columns: Sequence[Column], *, key: str = "Id"
+) -> Statement:
+    """Full sync, soft policy: copy rows of the live table whose key is absent from the new
+    load into the new table, flagged ISDELETED = TRUE (hard-deleted in Salesforce).
+
+    ``columns`` must exist in both tables and include IsDeleted."""
+    if not _has_is_deleted(columns):
+        raise ConfigError("soft delete carry-over needs an IsDeleted column")
+    key_sql = column_identifier(key)
+    names = [column_identifier(c.name) for c in columns]
+    flag = column_identifier(IS_DELETED)
+    picked = ", ".join("TRUE" if n == flag else f"l.{n}" for n in names)
+    text = (
+        f"INSERT INTO {new_table.sql} ({', '.join(names)}) SELECT {picked} FROM {live.sql} AS l "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {new_table.sql} AS n WHERE n.{key_sql} = l.{key_sql})"
+    )
+    return Statement("insert_absent_rows_as_deleted", text)
+
+
+def count_absent_rows(
+    live: TableName, new_table: TableName, *, key: str = "Id", only_live: bool = True
+) -> Statement:
+    """Count live rows whose key is absent from ``new_table`` (hard deletes a full sync
+    detects). With ``only_live`` rows already flagged ISDELETED are not counted again."""
+    key_sql = column_identifier(key)
+    flag = f" AND NOT COALESCE(l.{column_identifier(IS_DELETED)}, FALSE)" if only_live else ""
+    text = (
+        f'SELECT COUNT(*) AS "ABSENT" FROM {live.sql} AS l WHERE NOT EXISTS '
+        f"(SELECT 1 FROM {new_table.sql} AS n WHERE n.{key_sql} = l.{key_sql}){flag}"
+    )
+    return Statement("count_absent_rows", text)
+
+
+def replace_table(live: TableName, new_table: TableName) -> Statement:
+    """Atomically make ``new_table``'s rows the live table, keeping the live table's grants.
+
+    ``CREATE OR REPLACE TABLE live COPY GRANTS AS SELECT * FROM new``: one statement, the old
+    table stays readable until it commits, grants are copied from the replaced table.
+    (``ALTER TABLE ... SWAP WITH`` would avoid the copy on Snowflake but is not available on
+    the local stand-in, and it swaps grants along with the tables.) Column types come from
+    ``new_table``'s declared columns."""
+    text = f"CREATE OR REPLACE TABLE {live.sql} COPY GRANTS AS SELECT * FROM {new_table.sql}"
+    return Statement("replace_table", text, ddl=True)
+
+
+def drop_table(table: TableName) -> Statement:
+    return Statement("drop_table", f"DROP TABLE IF EXISTS {table.sql}", ddl=True)
+
+
+def add_column(table: TableName, column: Column) -> Statement:
+    """ALTER TABLE ADD COLUMN for schema drift (existing rows get NULL)."""
+    text = f"ALTER TABLE {table.sql} ADD COLUMN {column_identifier(column.name)} {column.sql_type}"
+    return Statement("add_column", text, ddl=True)
+
+
+def table_columns(table: TableName) -> Statement:
+    """The table's columns in order from INFORMATION_SCHEMA (current database); no rows
+    means the table does not exist. Feed rows to :func:`lht.warehouse.types.declared_type`."""
+    text = (
+        "SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+        "CHARACTER_MAXIMUM_LENGTH FROM INFORMATION_SCHEMA.COLUMNS "
+        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION"
+    )
+    return Statement("table_columns", text, (table.schema, table.table))
