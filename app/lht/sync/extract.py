@@ -129,8 +129,9 @@ def _bulk_sequential(
     job = _start_job(sf, plan)
     count = records = size = loaded = 0
     for staged in _bulk_files(job, plan):
-        store.put_file(prefix, staged.name, staged.gz)
-        loaded += store.copy_staging(staging, f"{prefix}{staged.name}")
+        page_prefix = f"{prefix}{staged.name.split('.')[0]}/"  # COPY takes prefixes, not files
+        store.put_file(page_prefix, staged.name, staged.gz)
+        loaded += store.copy_staging(staging, page_prefix)
         count, records, size = count + 1, records + staged.records, size + len(staged.gz)
     job.delete()
     return ExtractTotals(count, records, size, loaded)

@@ -1,0 +1,254 @@
+"""``WarehouseSyncStore``: the executor's warehouse port, built from the warehouse builders.
+
+This module sequences statements; it writes no SQL itself (every statement comes from
+:mod:`lht.warehouse.statements` / :mod:`lht.warehouse.state_statements` and runs through one
+:class:`~lht.warehouse.runner.StatementRunner`, the only place driver errors are mapped).
+
+Incremental apply: drift ``ADD COLUMN`` (DDL, so before BEGIN) → BEGIN → MERGE → watermark
+→ run row → COMMIT. Full apply: a new table ``<TABLE>__LHT_NEW_<run>`` is built from staging
+(plus, with the soft policy, rows absent from Salesforce carried over flagged ISDELETED),
+then swapped in with ``CREATE OR REPLACE TABLE ... COPY GRANTS AS SELECT`` (one atomic
+statement that keeps grants), then BEGIN → watermark → run row → COMMIT. A failure before
+the swap leaves the live table untouched; a failure after it leaves the old watermark, which
+only makes the next run re-read more (never less).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from lht.errors import ConcurrentRunError
+from lht.model import Column
+from lht.salesforce.describe import Field
+from lht.sync.plan import PriorState, SyncPlan, column_name
+from lht.sync.ports import LoadCounts, RunRecord, Target
+from lht.warehouse import state_statements as st
+from lht.warehouse import statements as sql
+from lht.warehouse.identifiers import TableName
+from lht.warehouse.runner import StatementRunner, merge_counts
+from lht.warehouse.stage import StageWriter
+from lht.warehouse.types import declared_type, snowflake_type
+
+__all__ = ["WarehouseSyncStore"]
+
+log = logging.getLogger(__name__)
+_MAX_ERROR = 4000
+
+
+class WarehouseSyncStore:
+    """SyncStore on a Snowpark session (real Snowflake or the local stand-in)."""
+
+    def __init__(
+        self,
+        runner: StatementRunner,
+        stage: StageWriter,
+        clock: Callable[[], datetime],
+        state_schema: str = "LHT",
+    ) -> None:
+        self.runner = runner
+        self.stage = stage
+        self.clock = clock
+        self.tables = st.StateTables(state_schema)
+
+    # -- target, state, locks -------------------------------------------------------------
+    def target(self, schema: str, table: str) -> Target:
+        name = TableName.of(schema, table)
+        return Target(name.schema, name.table)
+
+    def ensure_state(self) -> None:
+        for build in (st.create_state_table, st.create_runs_table, st.create_locks_table):
+            self.runner.run(build(self.tables))
+
+    def acquire_lock(self, target: Target, run_id: str, stale_seconds: int) -> None:
+        now = self.clock()
+        stale = now - timedelta(seconds=stale_seconds)
+        self.runner.run(st.acquire_lock(self.tables, target.name, run_id, now, stale))
+        rows = self.runner.run(st.read_lock(self.tables, target.name))
+        holder = rows[0]["RUN_ID"] if rows else None
+        if holder != run_id:
+            since = rows[0]["ACQUIRED_AT"] if rows else None
+            raise ConcurrentRunError(
+                f"{target.name} is being synced by run {holder} (since {since} UTC); "
+                "this run stopped without changing anything"
+            )
+
+    def release_lock(self, target: Target, run_id: str) -> None:
+        self.runner.run(st.release_lock(self.tables, target.name, run_id))
+
+    def read_state(self, sobject: str, target: Target) -> PriorState:
+        rows = self.runner.run(st.read_state(self.tables, sobject, target.schema, target.table))
+        if not rows:
+            return PriorState()
+        return PriorState(rows[0]["WATERMARK_FIELD"], rows[0]["WATERMARK"])
+
+    def table_columns(self, target: Target) -> dict[str, str] | None:
+        rows = self.runner.run(sql.table_columns(_table(target)))
+        if not rows:
+            return None
+        return {
+            str(r["COLUMN_NAME"]).upper(): declared_type(
+                str(r["DATA_TYPE"]),
+                r["NUMERIC_PRECISION"],
+                r["NUMERIC_SCALE"],
+                r["CHARACTER_MAXIMUM_LENGTH"],
+            )
+            for r in rows
+        }
+
+    def column_type(self, field: Field) -> str:
+        found = snowflake_type(field.type, length=field.length, precision=field.precision,
+                               scale=field.scale, digits=field.digits)  # fmt: skip
+        return found or "VARCHAR"
+
+    # -- stage and staging ------------------------------------------------------------------
+    def stage_prefix(self, sobject: str, run_id: str) -> str:
+        return f"{sobject}/{run_id}/"
+
+    def put_file(self, prefix: str, name: str, gz: bytes) -> None:
+        self.stage.put(f"{prefix}{name}", gz)
+
+    def create_staging(self, target: Target, run_id: str, columns: tuple[str, ...]) -> str:
+        staging = sql.staging_table(target.table, run_id, self.tables.schema)
+        raw = [Column(c, "VARCHAR") for c in columns]
+        self.runner.run(sql.create_staging_table(staging, raw))
+        return staging.display
+
+    def copy_staging(self, staging: str, path: str) -> int:
+        stmt = sql.copy_into_staging(_name(staging), self.stage.stage_name, *_segments(path))
+        return _rows_loaded(self.runner.run(stmt))
+
+    # -- apply ------------------------------------------------------------------------------
+    def apply_incremental(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
+        live = _table(run.target)
+        for field in plan.drift.add_columns:
+            self.runner.run(sql.add_column(live, self._column(field)))
+        columns = [self._column(f) for f in plan.fields if column_name(f.name) in plan.load_columns]
+        policy = plan.request.options.delete_policy
+        merge = sql.merge_from_staging(live, _name(staging), columns, key=plan.match_column,
+                                       order=self._order(plan), delete_policy=policy)  # fmt: skip
+        with self.runner.transaction() as tx:
+            found = merge_counts(tx.run(merge))
+            counts = LoadCounts(found.inserted, found.updated, found.deleted)
+            self._commit_state(tx, plan, run, counts)
+        return counts
+
+    def apply_full(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
+        live = _table(run.target)
+        new = TableName.of(live.schema, f"{live.table}__LHT_NEW_{run.run_id[:12]}")
+        columns = [self._column(f) for f in plan.fields]
+        kept = [Column(c, t) for c, t in self._removed_types(plan).items()]
+        self.runner.run(sql.drop_table(new))
+        self.runner.run(sql.create_table(new, columns + kept, if_not_exists=False))
+        policy = plan.request.options.delete_policy
+        inserted = merge_counts(self.runner.run(sql.insert_from_staging(
+            new, _name(staging), columns, key=plan.match_column, order=self._order(plan),
+            delete_policy=policy))).inserted  # fmt: skip
+        deleted = self._carry_over(plan, live, new, columns + kept) if plan.table_exists else 0
+        self.runner.run(sql.replace_table(live, new))
+        counts = LoadCounts(inserted=inserted, deleted=deleted)
+        with self.runner.transaction() as tx:
+            self._commit_state(tx, plan, run, counts)
+        self.runner.run(sql.drop_table(new))
+        return counts
+
+    def _carry_over(
+        self, plan: SyncPlan, live: TableName, new: TableName, columns: list[Column]
+    ) -> int:
+        """Count live rows absent from the new load (hard-deleted in Salesforce); with the
+        soft policy copy them into the new table flagged ISDELETED = TRUE."""
+        key = plan.match_column
+        rows = self.runner.run(sql.count_absent_rows(live, new, key=key, only_live=True))
+        absent = int(rows[0]["ABSENT"]) if rows else 0
+        existing = {c.upper() for c in self._live_columns(plan)}
+        changed = {c.column for c in plan.drift.type_changes}
+        common = [c for c in columns if c.target_name in existing - changed]
+        if plan.request.options.delete_policy == "soft" and any(
+            c.target_name == "ISDELETED" for c in common
+        ):
+            self.runner.run(sql.insert_absent_rows_as_deleted(new, live, common, key=key))
+        return absent
+
+    def _commit_state(
+        self, tx: StatementRunner, plan: SyncPlan, run: RunRecord, counts: LoadCounts
+    ) -> None:
+        target = run.target
+        tx.run(st.upsert_state(self.tables, sobject=run.sobject, schema=target.schema,
+                               table=target.table, watermark_field=plan.watermark_field,
+                               watermark=plan.new_watermark, run_id=run.run_id,
+                               success_at=self.clock()))  # fmt: skip
+        tx.run(st.insert_run(self.tables, _run_values(run, counts)))
+
+    def record_failure(self, run: RunRecord) -> None:
+        self.runner.run(st.insert_run(self.tables, _run_values(run, run.counts)))
+
+    def cleanup(self, staging: str, prefix: str) -> None:
+        self.runner.run(sql.drop_table(_name(staging)))
+        self.stage.remove_prefix(self.runner, *_segments(prefix))
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _column(self, field: Field) -> Column:
+        return Column(field.name, self.column_type(field), field.type, field.calculated)
+
+    def _order(self, plan: SyncPlan) -> Column | None:
+        for field in plan.fields:
+            if plan.watermark_field and field.name == plan.watermark_field:
+                return self._column(field)
+        return None
+
+    def _removed_types(self, plan: SyncPlan) -> dict[str, str]:
+        """Columns Salesforce no longer has keep existing in the rebuilt table (NULL for the
+        re-extracted rows: the field has no value in Salesforce any more)."""
+        live = self._live_columns(plan)
+        return {c: live[c] for c in plan.drift.removed_columns if c in live}
+
+    def _live_columns(self, plan: SyncPlan) -> dict[str, str]:
+        found = self.table_columns(self.target(plan.request.schema, plan.request.table))
+        return found or {}
+
+
+def _table(target: Target) -> TableName:
+    return TableName.of(target.schema, target.table)
+
+
+def _name(display: str) -> TableName:
+    schema, table = display.split(".", 1)
+    return TableName.of(schema, table)
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def _rows_loaded(rows: list[Any]) -> int:
+    total = 0
+    for row in rows:
+        data = row.as_dict() if hasattr(row, "as_dict") else dict(row)
+        lowered = {str(k).lower(): v for k, v in data.items()}
+        total += int(lowered.get("rows_loaded") or 0)
+    return total
+
+
+def _run_values(run: RunRecord, counts: LoadCounts) -> dict[str, Any]:
+    return {
+        "RUN_ID": run.run_id,
+        "SOBJECT": run.sobject,
+        "TARGET_SCHEMA": run.target.schema,
+        "TARGET_TABLE": run.target.table,
+        "SYNC_METHOD": run.method,
+        "STARTED_AT": run.started_at,
+        "ENDED_AT": run.ended_at,
+        "STATUS": run.status,
+        "ESTIMATED_RECORDS": run.estimated_records,
+        "ROWS_EXTRACTED": run.rows_extracted,
+        "ROWS_INSERTED": counts.inserted,
+        "ROWS_UPDATED": counts.updated,
+        "ROWS_DELETED": counts.deleted,
+        "BYTES_STAGED": run.bytes_staged,
+        "API_CALLS": run.api_calls,
+        "WATERMARK_FROM": run.watermark_from,
+        "WATERMARK_TO": run.watermark_to,
+        "ERROR": run.error[:_MAX_ERROR] if run.error else None,
+    }
