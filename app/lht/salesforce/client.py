@@ -119,6 +119,8 @@ class SalesforceClient:
         Failed/Aborted → SalesforceJobFailed (with the job id and errorMessage); not done
         within ``poll_timeout`` seconds → the job is aborted and SalesforceJobFailed raised.
         """
+        if max_records is not None and max_records <= 0:
+            raise ConfigError(f"max_records must be positive, got {max_records}")
         info = create_query_job(self.transport, self.base, soql, include_deleted)
         job = BulkQueryJob(self.transport, self.base, info, max_records)
         final = wait_for_job(self.transport, f"{self.base}/jobs/query/{job.id}", job.describe,

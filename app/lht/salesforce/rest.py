@@ -14,7 +14,12 @@ from typing import Any
 
 from lht.errors import ConfigError, SalesforceError
 from lht.salesforce.describe import SObjectDescribe, parse_describe
-from lht.salesforce.soql import build_count, validate_field_path, validate_identifier
+from lht.salesforce.soql import (
+    build_count,
+    validate_field_path,
+    validate_identifier,
+    validate_record_id,
+)
 from lht.salesforce.transport import Transport
 
 __all__ = [
@@ -200,7 +205,7 @@ class RestApi:
         results: list[RecordResult] = []
         for chunk in _chunks(list(ids), COLLECTION_LIMIT):
             for record_id in chunk:
-                validate_identifier(record_id, "record Id")
+                validate_record_id(record_id)
             response = self._transport.send(
                 "DELETE", f"{self.base}/composite/sobjects",
                 params={"ids": ",".join(chunk), "allOrNone": str(all_or_none).lower()},

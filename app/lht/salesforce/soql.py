@@ -22,6 +22,7 @@ __all__ = [
     "validate_condition",
     "validate_field_path",
     "validate_identifier",
+    "validate_record_id",
 ]
 
 # A letter, then letters/digits with single underscores or a "__" separator (namespace
@@ -46,6 +47,13 @@ def validate_identifier(name: str, kind: str = "identifier") -> str:
     if not isinstance(name, str) or len(name) > _MAX_IDENTIFIER or not _IDENTIFIER.fullmatch(name):
         raise ConfigError(f"invalid Salesforce {kind} name: {name!r}")
     return name
+
+
+def validate_record_id(value: str) -> str:
+    """A record Id must be alphanumeric (Salesforce uses 15 or 18 characters)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isalnum() or len(value) > 18:
+        raise ConfigError(f"invalid Salesforce record Id: {value!r}")
+    return value
 
 
 def validate_field_path(path: str) -> str:

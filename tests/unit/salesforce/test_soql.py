@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from lht.errors import ConfigError
+from lht.salesforce.soql import (
+    build_count,
+    build_select,
+    format_date,
+    format_datetime,
+    quote_string,
+    validate_condition,
+    validate_field_path,
+    validate_identifier,
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Account",
+        "Case",
+        "Order__c",
+        "npe01__Home_Address__c",
+        "Loc__Latitude__s",
+        "Foo__mdt",
+        "Account__History",
+        "X1",
+        "Owner",
+    ],
+)
+def test_validate_identifier_salesforce_api_names_accepted(name: str) -> None:
+    assert validate_identifier(name) == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "1Account",
+        "Account;",
+        "Acc ount",
+        "Account--",
+        "a___b",
+        "Foo__",
+        "_Foo",
+        "Foo_",
+        "Accöunt",
+        "Account'",
+        'A"b',
+        "Owner.Name",
+        "x" * 256,
+    ],
+)
+def test_validate_identifier_anything_else_raises_config_error(name: str) -> None:
+    with pytest.raises(ConfigError, match="invalid Salesforce"):
+        validate_identifier(name)
+
+
+def test_validate_field_path_dotted_relationships_accepted_bad_segment_rejected() -> None:
+    assert validate_field_path("Account.Owner.Name") == "Account.Owner.Name"
+    assert validate_field_path("Custom__r.Field__c") == "Custom__r.Field__c"
+    for bad in ("Owner..Name", ".Name", "Owner.", "Owner.Na me"):
+        with pytest.raises(ConfigError):
+            validate_field_path(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Name = 'Acme'",
+        "  Industry IN ('Banking', 'Energy') AND (AnnualRevenue > 1000 OR IsDeleted = true)  ",
+        "Name = 'O\\'Brien; --not a comment'",
+        "Name LIKE 'SELECT%'",
+        "CreatedDate >= 2024-01-01T00:00:00.000Z AND CreatedDate < LAST_N_DAYS:30",
+        "Description = '(unbalanced in a literal'",
+        "With__c = 1 AND Limit__c = 2",
+    ],
+)
+def test_validate_condition_plain_conditions_returned_stripped(text: str) -> None:
+    assert validate_condition(text) == text.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Name = 'a'; DELETE", "';'"),
+        ("Name = 'a' -- comment", "comment"),
+        ("Name = 'a' /* x */", "comment"),
+        ("Name = 'a' // x", "comment"),
+        ("Id IN (SELECT AccountId FROM Contact)", "condition only"),
+        ("Name = 'a' LIMIT 5", "condition only"),
+        ("Name = 'a' ORDER BY Name", "condition only"),
+        ("Name = 'a' GROUP  BY Name", "condition only"),
+        ("Name = 'a' FOR UPDATE", "condition only"),
+        ("Name = 'unterminated", "unterminated"),
+        ("Name = 'a\\'", "unterminated"),
+        ("(Name = 'a'", "unbalanced"),
+        ("Name = 'a')", "unbalanced"),
+        (") OR (", "unbalanced"),
+        ('Name = "a"', "single quotes"),
+    ],
+)
+def test_validate_condition_injection_and_malformed_text_raises_config_error(
+    text: str, why: str
+) -> None:
+    with pytest.raises(ConfigError, match=why):
+        validate_condition(text)
+
+
+def test_build_select_full_query_in_clause_order() -> None:
+    soql = build_select(
+        "Account", ["Id", "Name", "Owner.Name"], "Name != null", "SystemModstamp ASC", 10
+    )
+    assert soql == (
+        "SELECT Id, Name, Owner.Name FROM Account WHERE Name != null "
+        "ORDER BY SystemModstamp ASC LIMIT 10"
+    )
+
+
+def test_build_select_minimal_query_has_no_optional_clauses() -> None:
+    assert build_select("Case", ["Id"]) == "SELECT Id FROM Case"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"sobject": "Account;", "fields": ["Id"]}, "sObject"),
+        ({"sobject": "Account", "fields": []}, "no fields"),
+        ({"sobject": "Account", "fields": ["Id, Name"]}, "field"),
+        ({"sobject": "Account", "fields": ["Id"], "where": "1=1; x"}, "';'"),
+        ({"sobject": "Account", "fields": ["Id"], "order_by": "Name; x"}, "ORDER BY"),
+        ({"sobject": "Account", "fields": ["Id"], "limit": -1}, "LIMIT"),
+        ({"sobject": "Account", "fields": ["Id"], "limit": True}, "LIMIT"),
+    ],
+)
+def test_build_select_bad_parts_raise_config_error(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        build_select(**kwargs)  # type: ignore[arg-type]
+
+
+def test_build_count_with_and_without_where() -> None:
+    assert build_count("Account") == "SELECT COUNT() FROM Account"
+    assert build_count("Account", "IsDeleted = false") == (
+        "SELECT COUNT() FROM Account WHERE IsDeleted = false"
+    )
+
+
+def test_format_datetime_utc_milliseconds_with_z() -> None:
+    value = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    assert format_datetime(value) == "2024-01-02T03:04:05.678Z"
+
+
+def test_format_datetime_offset_converted_naive_taken_as_utc() -> None:
+    plus_two = datetime(2024, 1, 1, 2, 0, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert format_datetime(plus_two) == "2024-01-01T00:00:00.000Z"
+    assert format_datetime(datetime(2024, 1, 1)) == "2024-01-01T00:00:00.000Z"
+
+
+def test_format_date_and_quote_string() -> None:
+    assert format_date(date(2024, 2, 29)) == "2024-02-29"
+    assert format_date(datetime(2024, 2, 29, 23, 0)) == "2024-02-29"
+    assert quote_string("O'Brien \\ x\n") == "'O\\'Brien \\\\ x\\n'"
+    assert validate_condition(f"Name = {quote_string(chr(39) + '; --')}")
