@@ -148,6 +148,10 @@ class Transport:
     def instance_url(self) -> str:
         return self._ensure_token().instance_url
 
+    def token(self) -> AccessToken:
+        """The cached token, logging in first if there is none."""
+        return self._ensure_token()
+
     def login(self) -> AccessToken:
         """Fetch a new token now (replacing any cached one)."""
         self._token = None

@@ -1,0 +1,115 @@
+"""Auth, retries, limits and error mapping against the emulator."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from sf_contract import FakeTime, add_fault, make_client
+
+from lht.errors import (
+    ConfigError,
+    SalesforceAuthError,
+    SalesforceRateLimitError,
+    SalesforceRequestError,
+    SalesforceUnavailable,
+)
+from lht.salesforce.client import SalesforceClient
+
+
+def test_login_client_credentials_returns_emulator_instance_url(
+    client: SalesforceClient, emu: Any
+) -> None:
+    assert client.instance_url.rstrip("/") == emu.base_url.rstrip("/")
+    limits = client.limits()
+    assert limits["DailyApiRequests"]["Max"] > 0
+    usage = client.usage
+    assert usage.calls == 1
+    assert usage.api_max == limits["DailyApiRequests"]["Max"]
+    assert usage.api_used is not None and usage.api_used >= 1
+
+
+def test_login_wrong_secret_raises_auth_error_without_secret(
+    emu: Any, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bad = "definitely-not-the-secret-123"
+    with pytest.raises(SalesforceAuthError) as info:
+        make_client(emu, fake_time, secret=bad).limits()
+    assert bad not in str(info.value) and bad not in caplog.text
+    assert emu.client_secret not in caplog.text
+
+
+def test_401_session_revoked_mid_run_refreshes_once_and_replays(
+    client: SalesforceClient, emu: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client.limits()
+    token = client.transport.token().access_token
+    add_fault(emu, kind="session", path="/limits", revoke=True, nth=1, count=1)
+    assert client.limits()["DailyApiRequests"]["Max"] > 0
+    new_token = client.transport.token().access_token
+    assert new_token != token
+    assert token not in caplog.text and new_token not in caplog.text
+
+
+def test_401_persisting_after_refresh_raises_auth_error(client: SalesforceClient, emu: Any) -> None:
+    add_fault(emu, kind="session", path="/limits", count=0)
+    with pytest.raises(SalesforceAuthError, match="INVALID_SESSION_ID"):
+        client.limits()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 420, 429])
+def test_transient_burst_is_retried_with_backoff(
+    client: SalesforceClient, emu: Any, fake_time: FakeTime, status: int
+) -> None:
+    add_fault(emu, kind="status", status=status, path="/limits", nth=1, count=3)
+    assert "DailyApiRequests" in client.limits()
+    assert fake_time.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_connection_reset_is_retried(
+    client: SalesforceClient, emu: Any, fake_time: FakeTime
+) -> None:
+    add_fault(emu, kind="reset", path="/limits", nth=1, count=2)
+    assert "DailyApiRequests" in client.limits()
+    assert len(fake_time.sleeps) == 2
+
+
+def test_transient_forever_raises_unavailable(client: SalesforceClient, emu: Any) -> None:
+    add_fault(emu, kind="status", status=503, path="/limits", count=0)
+    with pytest.raises(SalesforceUnavailable):
+        client.limits()
+
+
+def test_request_limit_exceeded_stops_at_once(
+    client: SalesforceClient, emu: Any, fake_time: FakeTime
+) -> None:
+    client.limits()
+    calls = client.usage.calls
+    add_fault(emu, kind="limit", path="/query", count=0)
+    with pytest.raises(SalesforceRateLimitError, match="REQUEST_LIMIT_EXCEEDED"):
+        list(client.query_records("SELECT Id FROM Account"))
+    assert client.usage.calls == calls + 1
+    assert fake_time.sleeps == []
+
+
+def test_unknown_object_and_field_map_to_request_errors(client: SalesforceClient) -> None:
+    with pytest.raises(SalesforceRequestError) as info:
+        client.describe("NoSuchObject__c")
+    assert info.value.status == 404 and info.value.error_code == "NOT_FOUND"
+    assert "NoSuchObject__c" in str(info.value)
+    with pytest.raises(SalesforceRequestError) as field_error:
+        list(client.query_records("SELECT Id, Bacon__c FROM Account"))
+    assert field_error.value.error_code == "INVALID_FIELD"
+    assert "Bacon__c" in str(field_error.value)
+    with pytest.raises(SalesforceRequestError) as type_error:
+        client.count("Xyzzy")
+    assert type_error.value.error_code == "INVALID_TYPE"
+
+
+def test_malformed_where_clause_rejected_before_any_call(client: SalesforceClient) -> None:
+    with pytest.raises(ConfigError):
+        client.count("Account", "Name = 'x' OR 1=1; DELETE")
+    assert client.usage.calls == 0
