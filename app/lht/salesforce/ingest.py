@@ -78,8 +78,9 @@ def create_ingest_job(
             raise ConfigError(f"upsert into {name} needs external_id_field")
         body["externalIdFieldName"] = validate_field_path(external_id_field)
     response = transport.send(
-        "POST", f"{base}/jobs/ingest", json=body, context=f"create {operation} job on {name}"
-    )
+        "POST", f"{base}/jobs/ingest", json=body, context=f"create {operation} job on {name}",
+        idempotent=False,
+    )  # fmt: skip
     info = response.json()
     if not isinstance(info, dict) or not info.get("id"):
         raise SalesforceError(f"create {operation} job on {name}: response has no job id")

@@ -236,8 +236,9 @@ class RestApi:
                 body.append({"attributes": {"type": sobject}, **record})
             context = f"{method} composite/sobjects {sobject} ({len(chunk)} record(s))"
             response = self._transport.send(
-                method, url, json={"allOrNone": all_or_none, "records": body}, context=context
-            )
+                method, url, json={"allOrNone": all_or_none, "records": body}, context=context,
+                idempotent=method != "POST",
+            )  # fmt: skip
             results.extend(_parse_results(response.json(), context))
         return results
 

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = ["REFUSED_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
 
 #: Statuses retried with backoff: Edge rejections (406, 420), throttling (429) and 5xx.
 RETRYABLE_STATUSES = frozenset({406, 420, 429, 500, 502, 503, 504})
+#: Statuses that mean the request was refused before any processing: safe to retry even a
+#: non-idempotent call (e.g. an insert). Other 5xx might have been partly applied.
+REFUSED_STATUSES = frozenset({420, 429, 503})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from lht.errors import (
     SalesforceAuthError,
@@ -33,7 +34,12 @@ from lht.errors import (
     SalesforceUnsupported,
 )
 from lht.salesforce.auth import AccessToken, Credentials, parse_token_response, token_form
-from lht.salesforce.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from lht.salesforce.retry import (
+    REFUSED_STATUSES,
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 __all__ = ["ApiUsage", "Transport", "map_error", "parse_limit_info"]
 
@@ -102,6 +108,14 @@ def map_error(
     else:
         cls = SalesforceRequestError
     return cls(text, status=status, error_code=code)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request cannot have reached Salesforce (connect phase failed)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 class Transport:
@@ -181,10 +195,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
         context: str | None = None,
+        idempotent: bool = True,
     ) -> requests.Response:
         """Send one API request; return a 2xx/3xx response or raise a mapped error.
 
-        ``url`` is absolute or a path (``/services/data/...``) on the instance URL.
+        ``url`` is absolute or a path (``/services/data/...``) on the instance URL. A
+        non-``idempotent`` request (record inserts) is only retried when it certainly was
+        not processed: connect failures and 420/429/503 refusals.
         """
         where = context or f"{method} {url.split('?', 1)[0]}"
         refreshed = False
@@ -196,7 +213,7 @@ class Transport:
                 self._session.request, method, full_url, params=params, json=json, data=data,
                 headers=merged, stream=stream, timeout=self._timeout,
             )  # fmt: skip
-            response = self._with_retries(attempt, where, counted=True)
+            response = self._with_retries(attempt, where, counted=True, idempotent=idempotent)
             if response.status_code == 401 and not refreshed:
                 refreshed = True
                 response.close()
@@ -227,20 +244,25 @@ class Transport:
         return self._token
 
     def _with_retries(
-        self, attempt: Callable[[], requests.Response], where: str, counted: bool = False
+        self,
+        attempt: Callable[[], requests.Response],
+        where: str,
+        counted: bool = False,
+        idempotent: bool = True,
     ) -> requests.Response:
         """Run ``attempt`` until it yields a non-retryable response or retries run out."""
         started = self._clock()
+        retryable = RETRYABLE_STATUSES if idempotent else REFUSED_STATUSES
         retry_number = 0
         while True:
             retry_number += 1
             try:
                 response = attempt()
             except _NETWORK_ERRORS as exc:
-                if counted:
-                    self._calls += 1
-                reason = f"{type(exc).__name__}"
-                if not self._may_retry(retry_number, started, None):
+                self._calls += int(counted)
+                reason = type(exc).__name__
+                safe = idempotent or _never_sent(exc)
+                if not safe or not self._may_retry(retry_number, started, None):
                     raise SalesforceUnavailable(
                         f"{where}: connection failed after {retry_number} attempt(s): {reason}"
                     ) from None
@@ -248,7 +270,7 @@ class Transport:
                 continue
             if counted:
                 self._record(response)
-            if response.status_code not in RETRYABLE_STATUSES:
+            if response.status_code not in retryable:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if not self._may_retry(retry_number, started, retry_after):

@@ -265,3 +265,29 @@ def test_credentials_from_json_secret_shape() -> None:
     assert creds.token_url == "https://acme.my.salesforce.com/services/oauth2/token"
     with pytest.raises(ConfigError, match="JSON"):
         Credentials.from_json("not json b")
+
+
+def test_insert_not_retried_after_5xx_that_may_have_been_applied() -> None:
+    fake = FakeTime()
+    adapter = ReplayAdapter(token_response(), Canned(500, b""))
+    with pytest.raises(SalesforceUnavailable, match="HTTP 500"):
+        make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
+    assert fake.sleeps == []
+
+
+def test_insert_retried_after_refusal_and_connect_failure() -> None:
+    fake = FakeTime()
+    ok = json_response([{"id": "001000000000001AAA", "success": True, "errors": []}])
+    adapter = ReplayAdapter(
+        token_response(), Canned(503, b""), requests.ConnectTimeout("connect"), ok
+    )
+    results = make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
+    assert results[0].success and fake.sleeps == [1.0, 2.0]
+
+
+def test_insert_connection_reset_after_send_not_retried() -> None:
+    fake = FakeTime()
+    adapter = ReplayAdapter(token_response(), requests.ConnectionError("reset by peer"))
+    with pytest.raises(SalesforceUnavailable, match="connection failed after 1"):
+        make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
+    assert fake.sleeps == []
