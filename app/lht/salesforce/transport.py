@@ -17,6 +17,7 @@ import functools
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -142,13 +143,16 @@ class Transport:
         self._clock = clock
         self._rand = rand
         self._token: AccessToken | None = None
+        self._token_lock = threading.RLock()
+        self._usage_lock = threading.Lock()
         self._calls = 0
         self._api_used: int | None = None
         self._api_max: int | None = None
 
     @property
     def usage(self) -> ApiUsage:
-        return ApiUsage(self._calls, self._api_used, self._api_max)
+        with self._usage_lock:
+            return ApiUsage(self._calls, self._api_used, self._api_max)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -168,11 +172,13 @@ class Transport:
 
     def login(self) -> AccessToken:
         """Fetch a new token now (replacing any cached one)."""
-        self._token = None
-        return self._ensure_token()
+        with self._token_lock:
+            self._token = None
+            return self._ensure_token()
 
     def invalidate_token(self) -> None:
-        self._token = None
+        with self._token_lock:
+            self._token = None
 
     def pause(self, retry_number: int, reason: str, retry_after: float | None = None) -> None:
         """Sleep the backoff for ``retry_number``; for callers that retry whole operations."""
@@ -218,15 +224,25 @@ class Transport:
                 refreshed = True
                 response.close()
                 log.info("%s: session invalid; refreshing the token once and replaying", where)
-                self._token = None
+                self._drop_token(token)
                 continue
             if response.status_code >= 400:
                 raise map_error(response, where, token)
             return response
 
+    def _drop_token(self, stale: AccessToken) -> None:
+        """Forget ``stale`` unless another thread already replaced it."""
+        with self._token_lock:
+            if self._token is stale:
+                self._token = None
+
     def _ensure_token(self) -> AccessToken:
-        if self._token is not None:
+        with self._token_lock:
+            if self._token is None:
+                self._token = self._fetch_token()
             return self._token
+
+    def _fetch_token(self) -> AccessToken:
         creds = self._credentials
 
         def attempt() -> requests.Response:
@@ -240,8 +256,7 @@ class Transport:
         response = self._with_retries(attempt, f"Salesforce login at {creds.token_url}")
         if response.status_code in RETRYABLE_STATUSES or response.status_code >= 500:
             raise map_error(response, f"Salesforce login at {creds.token_url}")
-        self._token = parse_token_response(response, creds)
-        return self._token
+        return parse_token_response(response, creds)
 
     def _with_retries(
         self,
@@ -259,7 +274,8 @@ class Transport:
             try:
                 response = attempt()
             except _NETWORK_ERRORS as exc:
-                self._calls += int(counted)
+                if counted:
+                    self._count_call(None)
                 reason = type(exc).__name__
                 safe = idempotent or _never_sent(exc)
                 if not safe or not self._may_retry(retry_number, started, None):
@@ -269,7 +285,7 @@ class Transport:
                 self.pause(retry_number, f"{where}: {reason}")
                 continue
             if counted:
-                self._record(response)
+                self._count_call(response.headers.get("Sforce-Limit-Info"))
             if response.status_code not in retryable:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -285,8 +301,9 @@ class Transport:
             return False
         return self._clock() - started < self._retry.max_elapsed
 
-    def _record(self, response: requests.Response) -> None:
-        self._calls += 1
-        usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
-        if usage is not None:
-            self._api_used, self._api_max = usage
+    def _count_call(self, limit_info: str | None) -> None:
+        usage = parse_limit_info(limit_info)
+        with self._usage_lock:
+            self._calls += 1
+            if usage is not None:
+                self._api_used, self._api_max = usage

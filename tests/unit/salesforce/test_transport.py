@@ -291,3 +291,15 @@ def test_insert_connection_reset_after_send_not_retried() -> None:
     with pytest.raises(SalesforceUnavailable, match="connection failed after 1"):
         make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
     assert fake.sleeps == []
+
+
+def test_concurrent_first_calls_log_in_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    adapter = ReplayAdapter(token_response(), *[json_response(LIMITS) for _ in range(8)])
+    client = make_client(adapter)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: client.limits(), range(8)))
+    assert results == [LIMITS] * 8
+    assert adapter.paths.count("POST /services/oauth2/token") == 1
+    assert client.usage.calls == 8
