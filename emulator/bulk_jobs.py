@@ -9,8 +9,9 @@ first; both default to 0, so the first look already finds the job finished.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,17 +32,17 @@ ABORTED = "Aborted"
 TERMINAL_STATES = frozenset({JOB_COMPLETE, FAILED, ABORTED})
 
 POLLS_UPLOAD_COMPLETE = register_option(
-    "bulk_job_polls_upload_complete",
+    "bulk.polls_upload_complete",
     0,
     "Bulk 2.0: how many job-info polls a job answers with state UploadComplete before it runs.",
 )
 POLLS_IN_PROGRESS = register_option(
-    "bulk_job_polls_in_progress",
+    "bulk.polls_in_progress",
     0,
     "Bulk 2.0: how many job-info polls a job answers with state InProgress before it finishes.",
 )
 FORCE_FAIL = register_option(
-    "bulk_job_force_fail_message",
+    "bulk.force_fail_message",
     "",
     "Bulk 2.0: when non-empty, every job that finishes ends Failed with this errorMessage.",
 )
@@ -124,60 +125,58 @@ class BulkJob:
         return {**self.common(), "jobType": self.job_type, **self.format_keys()}
 
 
+_JOB_NUMBERS = itertools.count(1)
+
+
 class JobStore:
-    """All Bulk 2.0 jobs of one org, by id (ids are matched as 15- or 18-character forms)."""
+    """Bulk 2.0 jobs of one org, kept in ``org.jobs`` (id -> job) so an org reset drops them."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: dict[str, BulkJob] = {}
-        self._counter = 0
-        self.on_delete: list[Callable[[BulkJob], None]] = []
-
-    def next_id(self) -> str:
-        with self._lock:
-            self._counter += 1
-            return make_id(JOB_KEY_PREFIX, self._counter)
+    def __init__(self, jobs: dict[str, Any]) -> None:
+        self._jobs = jobs
 
     def add(self, job: BulkJob) -> BulkJob:
-        with self._lock:
-            self._jobs[job.id] = job
+        self._jobs[job.id] = job
         return job
 
     def get(self, job_id: str, job_type: str) -> BulkJob:
-        """The job of that type, else the 404 NOT_FOUND Salesforce sends for unknown jobs."""
-        with self._lock:
-            job = self._jobs.get(job_id) or self._by_prefix15(job_id)
-        if job is None or job.job_type != job_type:
+        """The job of that type (15- or 18-char id), else Salesforce's 404 NOT_FOUND."""
+        job = self._jobs.get(job_id)
+        if job is None and len(job_id) == 15:
+            job = next((j for key, j in list(self._jobs.items()) if key[:15] == job_id), None)
+        if not isinstance(job, BulkJob) or job.job_type != job_type:
             raise not_found()
         return job
 
-    def _by_prefix15(self, job_id: str) -> BulkJob | None:
-        if len(job_id) != 15:
-            return None
-        return next((job for key, job in self._jobs.items() if key[:15] == job_id), None)
-
     def remove(self, job: BulkJob) -> None:
-        with self._lock:
-            self._jobs.pop(job.id, None)
-        for hook in self.on_delete:
-            hook(job)
+        self._jobs.pop(job.id, None)
 
     def of_type(self, job_type: str | None) -> list[BulkJob]:
-        with self._lock:
-            jobs = list(self._jobs.values())
-        return [job for job in jobs if job_type is None or job.job_type == job_type]
+        return [
+            job
+            for job in list(self._jobs.values())
+            if isinstance(job, BulkJob) and (job_type is None or job.job_type == job_type)
+        ]
 
-    def clear(self) -> None:
-        with self._lock:
-            jobs = list(self._jobs.values())
-            self._jobs.clear()
-        for job in jobs:
-            for hook in self.on_delete:
-                hook(job)
 
-    def __iter__(self) -> Iterator[BulkJob]:
-        with self._lock:
-            return iter(list(self._jobs.values()))
+def store(org: Any) -> JobStore:
+    return JobStore(org.jobs)
+
+
+def new_job(org: Any, job_type: str, operation: str, sobject: str, api_version: str) -> BulkJob:
+    """A fresh job with a ``750`` id, created now, timing knobs read from the org's options."""
+    now = org.clock.now()
+    return BulkJob(
+        id=make_id(JOB_KEY_PREFIX, next(_JOB_NUMBERS)),
+        job_type=job_type,
+        operation=operation,
+        object=sobject,
+        created_by_id=str(getattr(org, "user_id", None) or make_id("005", 0)),
+        created_date=now,
+        system_modstamp=now,
+        api_version=api_version,
+        polls_upload_complete=int(org.options.get(POLLS_UPLOAD_COMPLETE.name)),
+        polls_in_progress=int(org.options.get(POLLS_IN_PROGRESS.name)),
+    )
 
 
 def advance(job: BulkJob, now: datetime, finish: Callable[[BulkJob], None]) -> None:

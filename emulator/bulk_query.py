@@ -1,241 +1,196 @@
-"""Bulk API 2.0 query jobs (spec §3): create, info, list, abort, delete, results, resultPages.
+"""Bulk API 2.0 query-job endpoints (spec §3, §8.1): create, list, info, abort, delete, results.
 
-The SOQL is validated when the job is created (REST-style errors, plus the Bulk-only restrictions of
-§3.7). Rows are rendered once, in a background thread started at creation, into a result file
-(``bulk_results``); every results page is then a byte range of that file. A poll that finds the
-render still running answers ``InProgress``, as Salesforce does while it works.
+Results are served from the file rendered once per job (``bulk_results``): each page is the header
+line plus one byte range, streamed in 1 MiB chunks, gzip-compressed on ``Accept-Encoding: gzip``.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
-import time
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
 from emulator import bulk_jobs as jobs
-from emulator.bulk_results import ResultFile, write_result_file
-from emulator.csvfmt import DELIMITERS, LINE_ENDINGS, CsvDialect, RowRenderer
-from emulator.http import SalesforceHttpError
+from emulator import bulk_query_work as work
+from emulator.bulk_results import decode_locator, gzip_chunks, page_chunks, plan_page
+from emulator.csvfmt import CsvDialect
+from emulator.http import Request, Response, SalesforceHttpError, empty_response, json_response
 from emulator.options import register_option
-from emulator.schema import ObjectDef, Schema
 
-log = logging.getLogger(__name__)
-
-NULL_STYLE = register_option(
-    "bulk_csv_null",
-    "quoted",
-    "Bulk query CSV: how a null value is written, [UNCONFIRMED] in the spec: 'quoted' writes \"\", "
-    "'bare' writes nothing between delimiters.",
-    choices=("quoted", "bare"),
+PAGE_SIZE = register_option(
+    "bulk.query_page_size",
+    50_000,
+    "Bulk query results: rows per page when the client sends no maxRecords (server default "
+    "[UNCONFIRMED]).",
 )
-UNSUPPORTED_CODE = register_option(
-    "bulk_unsupported_error_code",
-    "API_ERROR",
-    "Bulk query: errorCode of the 400 for Bulk-unsupported SOQL (compound fields, aggregates, "
-    "subqueries, OFFSET, TYPEOF, base64) [UNCONFIRMED].",
+LIST_PAGE_SIZE = register_option(
+    "bulk.job_list_page_size", 1000, "Bulk job lists: jobs per page of GET /jobs/query|ingest."
 )
-RENDER_WAIT = register_option(
-    "bulk_query_render_wait_seconds",
-    5.0,
-    "Bulk query: how long a poll waits for a running result render before answering InProgress.",
-)
-MAX_SOQL_CHARS = 100_000
-QUERY_OPERATIONS = ("query", "queryAll")
+RESULT_PAGES_PER_RESPONSE = 5
+_VERSION = r"/services/data/(?P<version>v\d+\.\d+)"
+_JOB = _VERSION + r"/jobs/query/(?P<job>[A-Za-z0-9]{15,18})"
 
 
-@dataclass
-class QueryWork:
-    """Query-job specifics: the parsed SOQL, its column types and the rendered result."""
-
-    query: Any
-    include_deleted: bool
-    column_types: tuple[str, ...]
-    dialect: CsvDialect
-    done: threading.Event = field(default_factory=threading.Event)
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    result: ResultFile | None = None
-    error: str | None = None
+def _job(org: Any, match: re.Match[str]) -> jobs.BulkJob:
+    return jobs.store(org).get(match.group("job"), jobs.QUERY)
 
 
-def field_type(schema: Schema, obj: ObjectDef, path: str) -> str:
-    """Describe type of a select path, following parent relationships (``Owner.Name``)."""
-    current: ObjectDef | None = obj
-    parts = path.split(".")
-    for part in parts[:-1]:
-        ref = current.relationship(part) if current else None
-        if ref is None or not ref.reference_to:
-            return "string"
-        current = schema.get(ref.reference_to[0])
-    fdef = current.field(parts[-1]) if current else None
-    return fdef.type if fdef else "string"
+def create(org: Any, req: Request, match: re.Match[str]) -> Response:
+    """``POST /jobs/query``: validate SOQL now, start the render, answer JSON (even to text/csv)."""
+    body = work.parse_create_body(req.json())
+    query = work.parse_soql(org, body.soql)
+    obj = org.schema.get(query.sobject)
+    work.check_bulk_supported(query, obj, org.options)
+    work.charge_query_job(org.limits)
+    job = jobs.new_job(org, jobs.QUERY, body.operation, obj.name, match.group("version"))
+    job.column_delimiter, job.line_ending = body.column_delimiter, body.line_ending
+    null_quoted = org.options.get(work.NULL_STYLE.name) == "quoted"
+    job.payload = work.QueryWork(
+        query=query,
+        include_deleted=body.operation == "queryAll",
+        column_types=work.column_types(org.schema, obj, query.fields),
+        dialect=CsvDialect(body.column_delimiter, body.line_ending, null_quoted),
+    )
+    jobs.store(org).add(job)
+    work.start_render(org, job)
+    return json_response(work.summary(job))
 
 
-def _bulk_error(options: Any, message: str) -> SalesforceHttpError:
-    return SalesforceHttpError(400, str(options.get(UNSUPPORTED_CODE.name)), message)
+def info(org: Any, req: Request, match: re.Match[str]) -> Response:
+    job = _job(org, match)
+    _poll(org, job)
+    return json_response(work.info(job))
 
 
-def check_bulk_supported(query: Any, obj: ObjectDef, options: Any) -> None:
-    """Spec §3.7: constructs Bulk 2.0 query refuses at job creation."""
-    if not obj.bulk_supported:
+def _poll(org: Any, job: jobs.BulkJob) -> None:
+    jobs.advance(job, org.clock.now(), lambda j: work.finish(j, org.limits, org.options))
+
+
+def abort(org: Any, req: Request, match: re.Match[str]) -> Response:
+    job = _job(org, match)
+    state = jobs.require_state_change(req.json())
+    if state != jobs.ABORTED:
         raise SalesforceHttpError(
-            400, "INVALIDENTITY", f"Entity '{obj.name}' is not supported by the Bulk API."
+            400,
+            "INVALIDJOBSTATE",
+            f"Invalid state {state} for a query job: only Aborted is allowed",
         )
-    if query.compound_fields:
-        raise _bulk_error(options, "Selecting compound data not supported in Bulk Query")
-    if query.has_subquery:
-        raise _bulk_error(options, "Aggregate Relationships not supported in Bulk Query")
-    if query.has_aggregate:
-        raise _bulk_error(options, "Aggregate queries are not supported in Bulk Query")
-    if query.offset is not None:
-        raise _bulk_error(options, "OFFSET clause is not supported in Bulk Query")
-    if query.has_typeof:
-        raise _bulk_error(options, "TYPEOF clause is not supported in Bulk Query")
-    if query.base64_fields:
-        names = ", ".join(query.base64_fields)
-        raise _bulk_error(
-            options, f"Selecting base64 fields is not supported in Bulk Query: {names}"
-        )
+    jobs.abort(job, org.clock.now())
+    work.discard(job)
+    return json_response(work.summary(job))
 
 
-def _choice(body: dict[str, Any], key: str, allowed: dict[str, str], default: str) -> str:
-    value = body.get(key, default)
-    if value is None:
-        return default
-    if value not in allowed:
-        raise SalesforceHttpError(400, "INVALIDJOB", f"Invalid value for {key}: {value}")
-    return str(value)
+def delete(org: Any, req: Request, match: re.Match[str]) -> Response:
+    job = _job(org, match)
+    jobs.require_deletable(job)
+    jobs.store(org).remove(job)
+    work.discard(job)
+    return empty_response(204)
 
 
-@dataclass(frozen=True)
-class QueryRequest:
-    """A validated ``POST /jobs/query`` body."""
+def listing(org: Any, req: Request, match: re.Match[str]) -> Response:
+    job_type = req.query.get("jobType") or jobs.QUERY
+    base = f"/services/data/{match.group('version')}/jobs/query"
+    page = jobs.list_page(
+        jobs.store(org).of_type(job_type),
+        req.query.get("queryLocator"),
+        base,
+        int(org.options.get(LIST_PAGE_SIZE.name)),
+    )
+    return json_response(page)
 
-    operation: str
-    soql: str
-    column_delimiter: str
-    line_ending: str
 
-
-def parse_create_body(body: Any) -> QueryRequest:
-    if not isinstance(body, dict):
+def _max_records(org: Any, req: Request) -> int:
+    raw = req.query.get("maxRecords")
+    if raw is None or raw == "":
+        return int(org.options.get(PAGE_SIZE.name))
+    if not raw.isdigit() or int(raw) < 1:
         raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
+            400, "INVALIDPARAMETER", f"maxRecords must be a positive integer: {raw}"
         )
-    operation = body.get("operation")
-    if operation not in QUERY_OPERATIONS:
+    return int(raw)
+
+
+def _start_row(req: Request) -> int:
+    locator = req.query.get("locator")
+    if not locator or locator == "null":
+        return 0
+    row = decode_locator(locator)
+    if row is None:
+        raise SalesforceHttpError(400, "INVALID_QUERY_LOCATOR", f"Invalid locator: {locator}")
+    return row
+
+
+def _completed(org: Any, job: jobs.BulkJob, version: str) -> work.ResultFile:
+    if version != job.api_version:
         raise SalesforceHttpError(
-            400, "INVALIDJOB", f"Invalid operation: {operation}. Use query or queryAll"
+            409,
+            "API_ERROR",
+            f"Results must be retrieved with the API version the job was created with "
+            f"({job.api_version})",
         )
-    soql = body.get("query")
-    if not isinstance(soql, str) or not soql.strip():
-        raise SalesforceHttpError(400, "INVALIDJOB", "The query field is required for query jobs")
-    if len(soql) > MAX_SOQL_CHARS:
+    _poll(org, job)
+    result: work.ResultFile | None = job.payload.result
+    if job.state != jobs.JOB_COMPLETE or result is None:
         raise SalesforceHttpError(
-            400, "MALFORMED_QUERY", f"Query exceeds the maximum length of {MAX_SOQL_CHARS}"
+            400,
+            "INVALIDJOBSTATE",
+            f"Results are available only for jobs in state JobComplete; job state is {job.state}",
         )
-    if body.get("contentType", "CSV") not in ("CSV", None):
-        raise SalesforceHttpError(400, "INVALIDJOB", "Invalid contentType: only CSV is supported")
-    return QueryRequest(
-        operation=str(operation),
-        soql=soql,
-        column_delimiter=_choice(body, "columnDelimiter", DELIMITERS, "COMMA"),
-        line_ending=_choice(body, "lineEnding", LINE_ENDINGS, "LF"),
+    return result
+
+
+def results(org: Any, req: Request, match: re.Match[str]) -> Response:
+    """``GET .../results``: one page as header + byte range of the rendered file."""
+    job = _job(org, match)
+    result = _completed(org, job, match.group("version"))
+    page = plan_page(result, _start_row(req), _max_records(org, req))
+    headers = {
+        "Content-Type": "text/csv",
+        "Sforce-Locator": page.next_locator or "null",
+        "Sforce-NumberOfRecords": str(page.records),
+    }
+    chunks = page_chunks(result, page)
+    if "gzip" in req.headers.get("Accept-Encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(status=200, headers=headers, chunks=gzip_chunks(chunks))
+    headers["Content-Length"] = str(len(result.header) + page.byte_end - page.byte_start)
+    return Response(status=200, headers=headers, chunks=chunks)
+
+
+def result_pages(org: Any, req: Request, match: re.Match[str]) -> Response:
+    """``GET .../resultPages`` (v58.0+): up to five result URLs and the next listing URL."""
+    version = match.group("version")
+    if float(version[1:]) < 58.0:
+        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+    job = _job(org, match)
+    result = _completed(org, job, version)
+    size, row = _max_records(org, req), _start_row(req)
+    base = f"/services/data/{version}/jobs/query/{job.id}"
+    suffix = f"maxRecords={size}" if "maxRecords" in req.query else ""
+    urls: list[dict[str, str]] = []
+    while len(urls) < RESULT_PAGES_PER_RESPONSE and (row < result.records or not urls):
+        params = "&".join(
+            p for p in (f"locator={work.encode_locator(row)}" * bool(row), suffix) if p
+        )
+        urls.append({"resultUrl": f"{base}/results" + (f"?{params}" if params else "")})
+        row += size
+    done = row >= result.records
+    next_params = "&".join(p for p in (f"locator={work.encode_locator(row)}", suffix) if p)
+    return json_response(
+        {
+            "resultPages": urls,
+            "nextRecordsUrl": None if done else f"{base}/resultPages?{next_params}",
+            "done": done,
+        }
     )
 
 
-def charge_query_job(limits: Any) -> None:
-    """DailyBulkV2QueryJobs: refuse with LIMIT_EXCEEDED when exhausted, else count this job."""
-    name = "DailyBulkV2QueryJobs"
-    if limits.exhausted(name):
-        raise SalesforceHttpError(
-            400,
-            "LIMIT_EXCEEDED",
-            f"Max bulk v2 query jobs ({limits.max(name)}) per 24 hrs has been reached "
-            f"({limits.used(name) + 1})",
-        )
-    limits.charge(name)
-
-
-def render_job(job: jobs.BulkJob, rows: Any, work_dir: Any) -> None:
-    """Background body: render all rows into the job's result file once."""
-    work: QueryWork = job.payload
-    started = time.monotonic()
-    try:
-        renderer = RowRenderer(work.column_types, work.dialect)
-        header = renderer.header(list(work.query.fields))
-        lines = _cancellable(renderer.rows(rows), work.cancelled)
-        work.result = write_result_file(work_dir, job.id, header, lines)
-        if work.cancelled.is_set():
-            work.result.remove()
-            work.result = None
-    except SalesforceHttpError as exc:
-        work.error = f"Failed to process query: {exc.message}"
-    except OSError as exc:
-        log.exception("rendering results of job %s failed", job.id)
-        work.error = f"Failed to process query: {exc.strerror}"
-    finally:
-        job.processing_ms = int((time.monotonic() - started) * 1000)
-        work.done.set()
-
-
-def _cancellable(lines: Any, cancelled: threading.Event) -> Any:
-    for count, line in enumerate(lines):
-        if count % 4096 == 0 and cancelled.is_set():
-            return
-        yield line
-
-
-def finish(job: jobs.BulkJob, limits: Any, options: Any) -> None:
-    """Called by a poll once the timing knobs are spent: JobComplete, Failed, or still running."""
-    work: QueryWork = job.payload
-    if not work.done.wait(float(options.get(RENDER_WAIT.name))):
-        return  # still rendering: stays InProgress
-    forced = str(options.get(jobs.FORCE_FAIL.name))
-    if work.error or forced:
-        jobs.fail(job, work.error or forced)
-        return
-    assert work.result is not None
-    job.records_processed = work.result.records
-    megabytes = math.ceil((len(work.result.header) + work.result.size) / 1_000_000)
-    storage = "DailyBulkV2QueryFileStorageMB"
-    if megabytes and limits.exhausted(storage, megabytes):
-        jobs.fail(
-            job,
-            "Max bulk v2 query result size stored (1000000000) kb per 24 hrs has been exceeded",
-        )
-        return
-    limits.charge(storage, megabytes)
-    job.state = jobs.JOB_COMPLETE
-
-
-def info(job: jobs.BulkJob) -> dict[str, Any]:
-    """``GET /jobs/query/{id}`` body (key order of the recorded responses)."""
-    body = job.common()
-    body["jobType"] = job.job_type
-    body.update(job.format_keys())
-    body["numberRecordsProcessed"] = job.records_processed
-    body["retries"] = 0
-    body["totalProcessingTime"] = job.processing_ms if job.terminal else 0
-    body["isPkChunkingSupported"] = True
-    if job.state == jobs.FAILED and job.error_message:
-        body["errorMessage"] = job.error_message
-    return body
-
-
-def summary(job: jobs.BulkJob) -> dict[str, Any]:
-    """Create and abort replies: id .. apiVersion, lineEnding, columnDelimiter."""
-    return {**job.common(), **job.format_keys()}
-
-
-def discard(job: jobs.BulkJob) -> None:
-    """Job deleted (or org reset): stop a running render and remove the result files."""
-    if not isinstance(job.payload, QueryWork):
-        return
-    work = job.payload
-    work.cancelled.set()
-    if work.done.is_set() and work.result is not None:
-        work.result.remove()
-        work.result = None
+def register(router: Any) -> None:
+    """Add the query-job routes (trailing slashes accepted)."""
+    router.add("POST", _VERSION + r"/jobs/query/?$", create)
+    router.add("GET", _VERSION + r"/jobs/query/?$", listing)
+    router.add("GET", _JOB + r"/?$", info)
+    router.add("PATCH", _JOB + r"/?$", abort)
+    router.add("DELETE", _JOB + r"/?$", delete)
+    router.add("GET", _JOB + r"/results/?$", results)
+    router.add("GET", _JOB + r"/(?i:resultPages)/?$", result_pages)
