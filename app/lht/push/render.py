@@ -78,9 +78,11 @@ def csv_line(cells: Sequence[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def row_hash(cells: Sequence[str]) -> str:
-    """Content hash of rendered cells (what Salesforce would receive), hex SHA-256."""
-    digest = hashlib.sha256()
+def row_hash(cells: Sequence[str], salt: bytes = b"") -> str:
+    """Content hash of rendered cells (what Salesforce would receive), hex SHA-256.
+
+    ``salt`` is the CSV header line, so a changed column mapping re-sends every row."""
+    digest = hashlib.sha256(salt)
     for cell in cells:
         encoded = cell.encode("utf-8")
         digest.update(len(encoded).to_bytes(8, "big"))

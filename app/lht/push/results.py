@@ -115,33 +115,35 @@ def retry_line(row: Mapping[str, Any], header: Sequence[str]) -> bytes:
 
 
 def collection_results(
-    answers: Sequence[Mapping[str, Any]], keys: Sequence[str | None], operation: str
+    answers: Sequence[Any], keys: Sequence[str | None], operation: str
 ) -> list[ResultRow]:
-    """Pair sObject Collections answers (request order, spec §2.9) with source keys."""
+    """Pair sObject Collections results (request order, spec §2.9) with source keys.
+
+    ``answers`` are :class:`lht.salesforce.rest.RecordResult`-like objects (``id``,
+    ``success``, ``created``, ``errors`` with ``status_code``/``message``/``fields``)."""
     out: list[ResultRow] = []
     for answer, key in zip(answers, keys, strict=True):
-        ok = bool(answer.get("success"))
-        created = answer.get("created")
+        ok = bool(answer.success)
+        created = answer.created
         if created is None and ok:
             created = operation == "insert"
         out.append(
             ResultRow(
                 source_key=key,
-                salesforce_id=answer.get("id") or None,
+                salesforce_id=answer.id or None,
                 created=bool(created) if ok else None,
                 outcome=SUCCEEDED if ok else FAILED,
-                error=None if ok else format_errors(answer.get("errors") or []),
+                error=None if ok else format_errors(answer.errors or ()),
                 job_id=None,
             )
         )
     return out
 
 
-def format_errors(errors: Iterable[Mapping[str, Any]]) -> str:
+def format_errors(errors: Iterable[Any]) -> str:
     """Collections errors in Bulk's ``sf__Error`` shape: ``CODE:message:fields --``."""
     parts = []
     for err in errors:
-        code = err.get("statusCode") or err.get("errorCode") or "UNKNOWN"
-        fields = ",".join(str(f) for f in err.get("fields") or [])
-        parts.append(f"{code}:{err.get('message', '')}:{fields} --")
+        fields = ",".join(str(f) for f in err.fields or ())
+        parts.append(f"{err.status_code or 'UNKNOWN'}:{err.message}:{fields} --")
     return " ".join(parts) or "UNKNOWN:no error detail returned --"

@@ -26,6 +26,7 @@ class Tally:
     failed: int = 0
     unprocessed: int = 0
     retried: int = 0
+    method: str = "none"
     job_ids: list[str] = field(default_factory=list)
 
     def add(self, row: ResultRow) -> None:

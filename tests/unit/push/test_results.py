@@ -10,6 +10,7 @@ from lht.push.results import (
     unprocessed_rows,
 )
 from lht.push.summary import Tally
+from lht.salesforce.rest import RecordError, RecordResult
 
 ARGS = {"run_id": "r1", "sobject": "Contact", "operation": "update", "method": "bulk"}
 
@@ -75,11 +76,8 @@ def test_retry_line_rebuilds_upload_columns_in_header_order():
 
 def test_collection_results_pair_answers_with_keys_in_order():
     answers = [
-        {"id": "001A", "success": True, "errors": [], "created": True},
-        {
-            "success": False,
-            "errors": [{"statusCode": "DUPLICATE_VALUE", "message": "dup", "fields": ["Ext__c"]}],
-        },
+        RecordResult("001A", True, True, ()),
+        RecordResult(None, False, None, (RecordError("DUPLICATE_VALUE", "dup", ("Ext__c",)),)),
     ]
     out = collection_results(answers, ["E1", "E2"], "upsert")
     assert [(r.source_key, r.salesforce_id, r.created, r.outcome) for r in out] == [
@@ -90,9 +88,9 @@ def test_collection_results_pair_answers_with_keys_in_order():
 
 
 def test_collection_results_insert_without_created_flag_counts_created():
-    out = collection_results([{"id": "001A", "success": True, "errors": []}], [None], "insert")
+    out = collection_results([RecordResult("001A", True, None, ())], [None], "insert")
     assert out[0].created is True
-    out = collection_results([{"id": "001A", "success": True, "errors": []}], ["001A"], "update")
+    out = collection_results([RecordResult("001A", True, None, ())], ["001A"], "update")
     assert out[0].created is False
 
 
