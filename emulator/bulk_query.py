@@ -1,7 +1,7 @@
 """Bulk API 2.0 query-job endpoints (spec §3, §8.1): create, list, info, abort, delete, results.
 
 Results are served from the file rendered once per job (``bulk_results``): each page is the header
-line plus one byte range, streamed in 1 MiB chunks, gzip-compressed on ``Accept-Encoding: gzip``.
+line plus one byte range, streamed in 1 MiB chunks (the server adds gzip on request).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from emulator import bulk_jobs as jobs
 from emulator import bulk_query_work as work
-from emulator.bulk_results import decode_locator, gzip_chunks, page_chunks, plan_page
+from emulator.bulk_results import decode_locator, page_chunks, plan_page
 from emulator.csvfmt import CsvDialect
 from emulator.http import Request, Response, SalesforceHttpError, empty_response, json_response
 from emulator.options import register_option
@@ -149,12 +149,8 @@ def results(org: Any, req: Request, match: re.Match[str]) -> Response:
         "Sforce-Locator": page.next_locator or "null",
         "Sforce-NumberOfRecords": str(page.records),
     }
-    chunks = page_chunks(result, page)
-    if "gzip" in req.headers.get("Accept-Encoding", "").lower():
-        headers["Content-Encoding"] = "gzip"
-        return Response(status=200, headers=headers, chunks=gzip_chunks(chunks))
-    headers["Content-Length"] = str(len(result.header) + page.byte_end - page.byte_start)
-    return Response(status=200, headers=headers, chunks=chunks)
+    # The server streams the chunks (chunked encoding) and gzips them on Accept-Encoding: gzip.
+    return Response(status=200, headers=headers, chunks=page_chunks(result, page))
 
 
 def result_pages(org: Any, req: Request, match: re.Match[str]) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -132,7 +131,6 @@ def test_results_single_page_quotes_every_value_in_select_order(api: Api, org: O
     assert response.headers["Sforce-NumberOfRecords"] == "120"
     assert response.headers["Content-Type"] == "text/csv"
     body = content(response)
-    assert int(response.headers["Content-Length"]) == len(body)
     lines = body.decode().split("\n")
     assert lines[0] == '"Id","Name","AnnualRevenue","CreatedDate","Owner.Name"'
     assert lines[-1] == ""  # trailing line ending
@@ -181,17 +179,6 @@ def test_results_default_page_size_option_splits_pages(api: Api, org: Org) -> No
     )
     assert second.headers["Sforce-NumberOfRecords"] == "20"
     assert second.headers["Sforce-Locator"] == "null"
-
-
-def test_results_gzip_when_accepted(api: Api) -> None:
-    job_id = create(api)["id"]
-    finished(api, job_id)
-    plain = content(api.call("GET", f"{BASE}/jobs/query/{job_id}/results"))
-    zipped = api.call(
-        "GET", f"{BASE}/jobs/query/{job_id}/results", headers={"Accept-Encoding": "gzip, deflate"}
-    )
-    assert zipped.headers["Content-Encoding"] == "gzip"
-    assert gzip.decompress(content(zipped)) == plain
 
 
 def test_results_use_job_delimiter_and_line_ending(api: Api) -> None:
