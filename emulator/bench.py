@@ -1,0 +1,162 @@
+"""Bulk query speed of the emulator: ``python -m emulator.bench [--rows 1000000]``.
+
+Starts ``python -m emulator`` in a subprocess with a virtual Account dataset, runs one Bulk 2.0
+query job over all Bulk-queryable Account fields, and prints: the time until the job is
+``JobComplete`` (the one-time render), the results download throughput over loopback (MB/s, all
+pages, the way a client reads them), and the emulator process's memory (VmRSS before the job, VmHWM
+peak after the download), so "flat memory" can be checked against the row count.
+Not a test: it takes about a minute for a million rows and loads both cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+API = "v62.0"
+CLIENT_ID = "lht-local-client-id"
+CLIENT_SECRET = "lht-local-client-secret"
+TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Download:
+    pages: int
+    records: int
+    bytes: int
+    seconds: float
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _memory_kb(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_emulator(port: int, rows: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "emulator", "--port", str(port), "--rows", f"Account={rows}"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"emulator exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            requests.get(f"http://127.0.0.1:{port}/services/data/", timeout=2)
+            return process
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("emulator did not start within 60 s")
+
+
+def login(session: requests.Session, base: str) -> None:
+    reply = session.post(
+        f"{base}/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+        timeout=TIMEOUT,
+    )
+    reply.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+
+
+def account_fields(session: requests.Session, base: str) -> list[str]:
+    reply = session.get(f"{base}/services/data/{API}/sobjects/Account/describe", timeout=TIMEOUT)
+    reply.raise_for_status()
+    skip = {"address", "location", "base64"}
+    return [f["name"] for f in reply.json()["fields"] if f["type"] not in skip]
+
+
+def run_job(session: requests.Session, base: str, soql: str) -> tuple[str, float]:
+    """Create the job and poll until JobComplete; returns (job id, seconds to complete)."""
+    jobs = f"{base}/services/data/{API}/jobs/query"
+    started = time.perf_counter()
+    reply = session.post(jobs, json={"operation": "queryAll", "query": soql}, timeout=TIMEOUT)
+    reply.raise_for_status()
+    job_id = reply.json()["id"]
+    while True:
+        state = session.get(f"{jobs}/{job_id}", timeout=TIMEOUT).json()["state"]
+        if state == "JobComplete":
+            return job_id, time.perf_counter() - started
+        if state in ("Failed", "Aborted"):
+            raise RuntimeError(f"job {job_id} ended {state}")
+        time.sleep(0.5)
+
+
+def download(
+    session: requests.Session, base: str, job_id: str, max_records: int | None
+) -> Download:
+    url = f"{base}/services/data/{API}/jobs/query/{job_id}/results"
+    locator, pages, records, size = "", 0, 0, 0
+    started = time.perf_counter()
+    while True:
+        params = {k: v for k, v in (("locator", locator), ("maxRecords", max_records)) if v}
+        with session.get(url, params=params, stream=True, timeout=TIMEOUT) as reply:
+            reply.raise_for_status()
+            for chunk in reply.iter_content(chunk_size=1 << 20):
+                size += len(chunk)
+            records += int(reply.headers["Sforce-NumberOfRecords"])
+            locator = reply.headers["Sforce-Locator"]
+        pages += 1
+        if locator == "null":
+            return Download(pages, records, size, time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Account rows (default 1M)")
+    parser.add_argument(
+        "--max-records", type=int, default=None, help="page size (default: server's)"
+    )
+    args = parser.parse_args(argv)
+    port = _free_port()
+    process = start_emulator(port, args.rows)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with requests.Session() as session:
+            login(session, base)
+            fields = account_fields(session, base)
+            rss_before = _memory_kb(process.pid, "VmRSS")
+            job_id, render_s = run_job(session, base, f"SELECT {', '.join(fields)} FROM Account")
+            result = download(session, base, job_id, args.max_records)
+            peak = _memory_kb(process.pid, "VmHWM")
+            rss_after = _memory_kb(process.pid, "VmRSS")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    rate = result.records / render_s if render_s else 0.0
+    print(f"rows={result.records} fields={len(fields)} pages={result.pages} bytes={result.bytes}")
+    print(f"render (create -> JobComplete): {render_s:.1f} s ({rate:,.0f} rows/s)")
+    print(f"download: {result.seconds:.2f} s = {result.mb_per_s:.0f} MB/s over loopback")
+    print(f"emulator RSS before the job: {rss_before / 1024:.0f} MB")
+    print(
+        f"emulator RSS after download: {rss_after / 1024:.0f} MB (peak VmHWM {peak / 1024:.0f} MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
