@@ -26,6 +26,7 @@ __all__ = [
     "insert_run",
     "read_lock",
     "read_state",
+    "record_state",
     "release_lock",
     "timestamp_param",
     "update_run",
@@ -133,7 +134,10 @@ def upsert_state(
     run_id: str,
     success_at: datetime,
 ) -> Statement:
-    """Record a successful run: the watermark (the plan's upper bound) and the run id."""
+    """Record a successful run: the watermark (the plan's upper bound) and the run id.
+
+    MERGE form, for autocommit use only; inside the commit transaction use
+    :func:`record_state` (MERGE fails inside transactions on the local stand-in)."""
     text = (
         f"MERGE INTO {t.state.sql} AS t USING (SELECT ? AS SOBJECT, ? AS TARGET_SCHEMA, "
         "? AS TARGET_TABLE, ? AS WATERMARK_FIELD, TO_TIMESTAMP_NTZ(?) AS WATERMARK, "
@@ -157,6 +161,39 @@ def upsert_state(
         timestamp_param(success_at),
     )
     return Statement("upsert_state", text, params)
+
+
+def record_state(
+    t: StateTables,
+    *,
+    sobject: str,
+    schema: str,
+    table: str,
+    watermark_field: str | None,
+    watermark: datetime | None,
+    run_id: str,
+    success_at: datetime,
+) -> tuple[Statement, Statement]:
+    """Transaction-safe form of :func:`upsert_state`: UPDATE the row, then INSERT it if it
+    is missing. Run both inside the commit transaction (the per-target lock rules out a
+    concurrent insert of the same key)."""
+    keys = (sobject, schema, table)
+    values = (watermark_field, timestamp_param(watermark), run_id, timestamp_param(success_at))
+    update = (
+        f"UPDATE {t.state.sql} SET WATERMARK_FIELD = ?, WATERMARK = TO_TIMESTAMP_NTZ(?), "
+        "LAST_RUN_ID = ?, LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?) "
+        "WHERE SOBJECT = ? AND TARGET_SCHEMA = ? AND TARGET_TABLE = ?"
+    )
+    insert = (
+        f"INSERT INTO {t.state.sql} (SOBJECT, TARGET_SCHEMA, TARGET_TABLE, WATERMARK_FIELD, "
+        "WATERMARK, LAST_RUN_ID, LAST_SUCCESS_AT) SELECT ?, ?, ?, ?, TO_TIMESTAMP_NTZ(?), ?, "
+        f"TO_TIMESTAMP_NTZ(?) WHERE NOT EXISTS (SELECT 1 FROM {t.state.sql} "
+        "WHERE SOBJECT = ? AND TARGET_SCHEMA = ? AND TARGET_TABLE = ?)"
+    )
+    return (
+        Statement("update_state", update, (*values, *keys)),
+        Statement("insert_state", insert, (*keys, *values, *keys)),
+    )
 
 
 def _run_value(column: str, value: Any) -> tuple[str, Any]:

@@ -11,6 +11,12 @@ Snowflake semantics the callers must respect:
   :meth:`StatementRunner.transaction`; run drift ``ADD COLUMN`` and staging DDL before it.
 * In MERGE statements binds appear only inside the USING source (the local stand-in
   reorders binds that appear in WHEN clauses).
+* MERGE cannot run inside an explicit transaction on the local stand-in (its MERGE
+  emulation writes to a second DuckDB database). The transactional apply is therefore
+  :func:`apply_changes`: DELETE ... USING / UPDATE ... FROM / INSERT ... WHERE NOT EXISTS
+  from a *typed* staging table that :func:`insert_from_staging` filled (deduplicated and
+  converted, failing loudly) before BEGIN. Valid, equivalent Snowflake SQL; the same code
+  runs in both places. :func:`merge_from_staging` stays for autocommit use.
 * Staging rows are deduplicated per key keeping the greatest watermark value: Snowflake
   rejects a MERGE whose source has duplicate keys (nondeterministic merge).
 """
@@ -35,6 +41,7 @@ __all__ = [
     "DeletePolicy",
     "Statement",
     "add_column",
+    "apply_changes",
     "copy_into_staging",
     "count_absent_rows",
     "create_staging_table",
@@ -46,6 +53,7 @@ __all__ = [
     "replace_table",
     "staging_table",
     "table_columns",
+    "typed_staging_table",
 ]
 
 DeletePolicy = Literal["soft", "hard"]
@@ -72,6 +80,12 @@ def staging_table(table: str, run_id: str, schema: str = "LHT") -> TableName:
     return TableName.of(schema, name)
 
 
+def typed_staging_table(table: str, run_id: str, schema: str = "LHT") -> TableName:
+    """``LHT."<TABLE>__LHT_TYP_<run_id_short>"``: deduplicated rows with target types."""
+    raw = staging_table(table, run_id, schema)
+    return TableName.of(raw.schema, raw.table.replace("__LHT_STG_", "__LHT_TYP_", 1))
+
+
 def _column_list(columns: Sequence[Column]) -> str:
     if not columns:
         raise ConfigError("a table needs at least one column")
@@ -86,9 +100,14 @@ def create_table(table: TableName, columns: Sequence[Column], *, if_not_exists: 
     return Statement("create_table", f"CREATE TABLE{guard} {table.sql} ({defs})", ddl=True)
 
 
-def create_staging_table(staging: TableName, columns: Sequence[Column]) -> Statement:
-    """CREATE TRANSIENT TABLE with every column VARCHAR (raw CSV text, converted later)."""
-    defs = ", ".join(f"{column_identifier(c.name)} VARCHAR" for c in columns)
+def create_staging_table(
+    staging: TableName, columns: Sequence[Column], *, typed: bool = False
+) -> Statement:
+    """CREATE TRANSIENT TABLE: every column VARCHAR (raw CSV text, converted later), or with
+    ``typed`` the columns' declared types (the typed staging table of :func:`apply_changes`)."""
+    defs = ", ".join(
+        f"{column_identifier(c.name)} {c.sql_type if typed else 'VARCHAR'}" for c in columns
+    )
     _column_list(columns)
     return Statement(
         "create_staging_table", f"CREATE TRANSIENT TABLE {staging.sql} ({defs})", ddl=True
@@ -191,6 +210,50 @@ def insert_from_staging(
         f"({_deduped_source(staging, columns, key, order)}) AS s{where}"
     )
     return Statement("insert_from_staging", text)
+
+
+def apply_changes(
+    target: TableName,
+    typed: TableName,
+    columns: Sequence[Column],
+    *,
+    key: str = "Id",
+    delete_policy: DeletePolicy = "soft",
+) -> tuple[Statement, ...]:
+    """The transactional equivalent of :func:`merge_from_staging`, from a typed staging
+    table holding one row per key (filled by :func:`insert_from_staging`).
+
+    Run every statement inside one transaction and add up :func:`merge_counts` of each
+    result: ``hard`` first deletes target rows whose staged row has IsDeleted = true (and
+    never inserts such rows); then matched rows are updated and new keys inserted."""
+    _check_key(columns, key)
+    key_sql = column_identifier(key)
+    names = [column_identifier(c.name) for c in columns]
+    hard = delete_policy == "hard" and _has_is_deleted(columns)
+    deleted = f"COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
+    out: list[Statement] = []
+    if hard:
+        text = (
+            f"DELETE FROM {target.sql} AS t USING {typed.sql} AS s "
+            f"WHERE t.{key_sql} = s.{key_sql} AND {deleted}"
+        )
+        out.append(Statement("apply_deletes", text))
+    sets = ", ".join(f"{n} = s.{n}" for n in names if n != key_sql)
+    if sets:
+        text = (
+            f"UPDATE {target.sql} AS t SET {sets} FROM {typed.sql} AS s "
+            f"WHERE t.{key_sql} = s.{key_sql}"
+        )
+        out.append(Statement("apply_updates", text))
+    guard = f" AND NOT {deleted}" if hard else ""
+    text = (
+        f"INSERT INTO {target.sql} ({', '.join(names)}) SELECT "
+        + ", ".join(f"s.{n}" for n in names)
+        + f" FROM {typed.sql} AS s WHERE NOT EXISTS (SELECT 1 FROM {target.sql} AS t "
+        f"WHERE t.{key_sql} = s.{key_sql}){guard}"
+    )
+    out.append(Statement("apply_inserts", text))
+    return tuple(out)
 
 
 def insert_absent_rows_as_deleted(

@@ -12,9 +12,12 @@ Choices (spec §6.3, sync design decisions):
   ``NUMBER(precision, scale)`` when 0 < precision ≤ 38, else ``FLOAT``. Bulk prints Java
   doubles (``9.5E8``, ``1.0``); TO_NUMBER parses the exponent form and rounds to the scale.
 * datetime → ``TIMESTAMP_NTZ(3)`` holding UTC. Values arrive as ``2023-10-22T06:25:12.000Z``
-  (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are parsed with the AUTO
-  input format; the offset is always UTC, so the wall-clock value is the UTC instant.
-* time → ``TIME(3)`` (the trailing ``Z`` stripped); date → ``DATE`` (``YYYY-MM-DD``).
+  (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are CAST with the AUTO
+  input format (explicit TO_TIMESTAMP format strings are not supported by the local
+  stand-in); the offset is always UTC, so the wall-clock value is the UTC instant. This
+  relies on the session's TIMESTAMP_INPUT_FORMAT being AUTO (Snowflake's default).
+* time → ``TIME(3)`` (``RTRIM`` of the trailing ``Z``, then CAST); date → ``DATE`` via
+  ``TO_DATE(x, 'YYYY-MM-DD')``.
 * json / complexvalue → ``VARIANT`` via PARSE_JSON. anyType → ``VARCHAR``: its values are
   arbitrary primitives (history OldValue/NewValue), which PARSE_JSON would reject as text.
 * address / location (compound parents) and base64 → ``None`` (not loadable: Bulk cannot
@@ -119,9 +122,9 @@ _CONVERSIONS = {
     "DOUBLE": "TO_DOUBLE({col})",
     "BOOLEAN": "CAST({col} AS BOOLEAN)",
     "DATE": "TO_DATE({col}, 'YYYY-MM-DD')",
-    "TIMESTAMP_NTZ": "CAST(TO_TIMESTAMP_NTZ({col}) AS {type})",
-    "DATETIME": "CAST(TO_TIMESTAMP_NTZ({col}) AS {type})",
-    "TIME": "CAST(TO_TIME(RTRIM({col}, 'Z')) AS {type})",
+    "TIMESTAMP_NTZ": "CAST({col} AS {type})",
+    "DATETIME": "CAST({col} AS {type})",
+    "TIME": "CAST(RTRIM({col}, 'Z') AS {type})",
     "VARIANT": "PARSE_JSON({col})",
 }
 

@@ -1,0 +1,163 @@
+"""State tables, watermarks, run log and locks on the local stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+
+from lht.errors import ConcurrentRunError, WarehouseError
+from lht.state.bootstrap import ensure_state_tables
+from lht.state.locks import TargetLock, lock_key
+from lht.state.runlog import RunCounts, RunStart, failed_run, start_run, successful_run
+from lht.state.watermarks import advance_watermark, read_sync_state
+from lht.warehouse import state_statements as sst
+from lht.warehouse.runner import StatementRunner
+from lht.warehouse.statements import Statement
+
+T0 = dt.datetime(2024, 1, 2, 3, 4, 5, 123000)
+
+
+@pytest.fixture
+def tables(runner: StatementRunner, schema: str) -> sst.StateTables:
+    found = sst.StateTables(schema)
+    ensure_state_tables(runner, found)
+    return found
+
+
+def _clock(moment: dt.datetime) -> Any:
+    return lambda: moment
+
+
+def _runs(runner: StatementRunner, tables: sst.StateTables) -> list[Any]:
+    return runner.run(Statement("read", f"SELECT * FROM {tables.runs.sql} ORDER BY RUN_ID"))
+
+
+def test_ensure_state_tables_twice_is_idempotent(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    ensure_state_tables(runner, tables)
+    assert read_sync_state(runner, tables, "Account", "RAW", "ACCOUNTS") is None
+
+
+def test_advance_watermark_insert_then_update_reads_back(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    first = advance_watermark(tables, sobject="Account", schema="RAW", table="ACCOUNTS",
+                              watermark_field="SystemModstamp", upper_bound=T0, run_id="r1",
+                              success_at=T0)  # fmt: skip
+    runner.run_all(list(first))
+    later = T0 + dt.timedelta(hours=1)
+    runner.run_all(list(advance_watermark(tables, sobject="Account", schema="RAW", table="ACCOUNTS",
+                                 watermark_field="SystemModstamp", upper_bound=later,
+                                 run_id="r2", success_at=later)))  # fmt: skip
+    state = read_sync_state(runner, tables, "Account", "RAW", "ACCOUNTS")
+    assert state is not None
+    assert (state.watermark_field, state.watermark, state.last_run_id) == (
+        "SystemModstamp", later, "r2")  # fmt: skip
+    assert read_sync_state(runner, tables, "Contact", "RAW", "ACCOUNTS") is None
+
+
+def test_advance_watermark_aware_datetime_stored_as_utc(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    aware = dt.datetime(2024, 1, 2, 5, 4, 5, 123000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    runner.run_all(list(advance_watermark(tables, sobject="Case", schema="RAW", table="CASE",
+                                 watermark_field="SystemModstamp", upper_bound=aware,
+                                 run_id="r1", success_at=T0)))  # fmt: skip
+    state = read_sync_state(runner, tables, "Case", "RAW", "CASE")
+    assert state is not None and state.watermark == T0
+
+
+def test_transaction_rollback_leaves_state_unchanged(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    runner.run_all(list(advance_watermark(tables, sobject="Account", schema="RAW", table="A",
+                                 watermark_field="SystemModstamp", upper_bound=T0, run_id="r1",
+                                 success_at=T0)))  # fmt: skip
+    later = T0 + dt.timedelta(days=1)
+    with pytest.raises(RuntimeError), runner.transaction() as tx:
+        tx.run_all(list(advance_watermark(tables, sobject="Account", schema="RAW", table="A",
+                                 watermark_field="SystemModstamp", upper_bound=later,
+                                 run_id="r2", success_at=later)))  # fmt: skip
+        raise RuntimeError("injected between MERGE and COMMIT")
+    state = read_sync_state(runner, tables, "Account", "RAW", "A")
+    assert state is not None and (state.watermark, state.last_run_id) == (T0, "r1")
+    assert not runner.in_transaction
+
+
+def test_transaction_refuses_ddl_inside(runner: StatementRunner, tables: sst.StateTables) -> None:
+    with pytest.raises(WarehouseError, match="DDL inside a transaction"), runner.transaction():
+        runner.run(sst.create_state_table(tables))
+
+
+def test_runlog_start_then_success_row(runner: StatementRunner, tables: sst.StateTables) -> None:
+    start = RunStart("run-1", "Account", "RAW", "ACCOUNTS", "bulk_api_full", T0,
+                     estimated_records=10, watermark_to=T0)  # fmt: skip
+    runner.run(start_run(tables, start))
+    assert _runs(runner, tables)[0]["STATUS"] == "RUNNING"
+    counts = RunCounts(rows_extracted=10, rows_inserted=7, rows_updated=3, bytes_staged=99,
+                       api_calls=4)  # fmt: skip
+    with runner.transaction() as tx:
+        tx.run(successful_run(tables, "run-1", T0 + dt.timedelta(seconds=5), counts))
+    row = _runs(runner, tables)[0]
+    assert row["STATUS"] == "SUCCESS"
+    assert (row["ROWS_INSERTED"], row["ROWS_UPDATED"], row["API_CALLS"]) == (7, 3, 4)
+    assert row["ENDED_AT"] == T0 + dt.timedelta(seconds=5)
+    assert row["ERROR"] is None
+
+
+def test_runlog_failed_row_keeps_truncated_error(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    runner.run(start_run(tables, RunStart("run-2", "Account", "RAW", "A", "regular_api_full", T0)))
+    runner.run(failed_run(tables, "run-2", T0, "x" * 5000))
+    row = _runs(runner, tables)[0]
+    assert row["STATUS"] == "FAILED"
+    assert len(row["ERROR"]) == 4000
+
+
+def test_lock_second_run_fails_fast_with_concurrent_run_error(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    key = lock_key("raw", "accounts")
+    first = TargetLock(runner, tables, key, "run-a", clock=_clock(T0))
+    first.acquire()
+    second = TargetLock(runner, tables, key, "run-b", clock=_clock(T0 + dt.timedelta(minutes=1)))
+    with pytest.raises(ConcurrentRunError, match="run-a"):
+        second.acquire()
+    first.release()
+    second.acquire()
+    assert second.held
+    second.release()
+
+
+def test_lock_stale_holder_is_taken_over(runner: StatementRunner, tables: sst.StateTables) -> None:
+    key = lock_key("RAW", "ACCOUNTS")
+    TargetLock(runner, tables, key, "crashed", clock=_clock(T0)).acquire()
+    late = T0 + dt.timedelta(hours=7)
+    with TargetLock(runner, tables, key, "fresh", clock=_clock(late)) as lock:
+        assert lock.held
+        rows = runner.run(sst.read_lock(tables, key))
+        assert rows[0]["RUN_ID"] == "fresh"
+    assert runner.run(sst.read_lock(tables, key)) == []
+
+
+def test_lock_release_by_other_run_does_not_free_it(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    key = lock_key("RAW", "B")
+    holder = TargetLock(runner, tables, key, "holder", clock=_clock(T0))
+    holder.acquire()
+    runner.run(sst.release_lock(tables, key, "intruder"))
+    assert runner.run(sst.read_lock(tables, key))[0]["RUN_ID"] == "holder"
+    holder.release()
+
+
+def test_lock_context_releases_on_error(runner: StatementRunner, tables: sst.StateTables) -> None:
+    key = lock_key("RAW", f"T{uuid.uuid4().hex[:6]}")
+    with pytest.raises(ValueError), TargetLock(runner, tables, key, "r", clock=_clock(T0)):
+        raise ValueError("boom")
+    assert runner.run(sst.read_lock(tables, key)) == []
