@@ -1,0 +1,240 @@
+"""The in-process state of one emulated org: schema, data, clock, limits, faults, log, options,
+jobs.
+
+Data API (used by REST handlers and the Bulk modules alike): `run_query`, `count`, `insert`,
+`update`, `upsert`, `delete`, `undelete`, `purge`; schema change with `add_field`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from emulator.auth import AuthState
+from emulator.catalog import DEFAULT_COUNTS, build_schema
+from emulator.clock import Clock
+from emulator.datagen import GenContext
+from emulator.faults import Faults
+from emulator.http import SalesforceHttpError
+from emulator.limits import Limits
+from emulator.options import Options, register_option
+from emulator.query_exec import RowFn, compile_condition, order_indices, project
+from emulator.reqlog import RequestLog
+from emulator.schema import FieldDef, ObjectDef, Schema
+from emulator.soql import Query, resolve_path
+from emulator.store import ObjectData, relationship_fn
+from emulator.writes import RecordError, RecordRule
+from emulator.writes_org import WriteMixin
+
+register_option(
+    "clock.frozen", False, "Freeze the org clock (it only moves via /__emulator/clock)."
+)
+register_option(
+    "data.history_end", "2025-01-01T00:00:00Z", "End of the generated data's timeline (UTC)."
+)
+register_option("data.history_days", 730, "Length of the generated data's timeline in days.")
+register_option("request_log.max_entries", 10000, "Request-log ring size.")
+
+
+def _parse_moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class Org(WriteMixin):
+    """State of the emulated org. Thread-safe for concurrent HTTP handlers (writes take `lock`)."""
+
+    def __init__(
+        self,
+        seed: int = 42,
+        datasets: dict[str, int] | None = None,
+        options: dict[str, Any] | None = None,
+        work_dir: Path | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.options = Options(options)
+        self.clock = Clock(frozen=bool(self.options["clock.frozen"]))
+        self.limits = Limits()
+        self.faults = Faults()
+        self.request_log = RequestLog(int(self.options["request_log.max_entries"]))
+        self.auth = AuthState()
+        self.rules: list[RecordRule] = []
+        self.jobs: dict[str, Any] = {}
+        self._own_work_dir = work_dir is None
+        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="lht-emulator-"))
+        self._initial_seed = seed
+        self._initial_counts = dict(datasets or {})
+        self._rule_ids = itertools.count(1)
+        self.seed = seed
+        self.base_url = "http://127.0.0.1"
+        self.schema_changed_at = self.clock.now()
+        self.counts: dict[str, int] = {}
+        self.schema: Schema = build_schema()
+        self._data: dict[str, ObjectData] = {}
+        self.load(seed, self._initial_counts)
+
+    # -- lifecycle ---
+    def load(
+        self, seed: int, datasets: dict[str, int] | None = None, keep_counts: bool = False
+    ) -> None:
+        """(Re)generate all data from `seed`; dataset sizes default to DEFAULT_COUNTS."""
+        with self.lock:
+            counts = dict(DEFAULT_COUNTS if not keep_counts else self.counts)
+            for name, count in (datasets or {}).items():
+                obj = self.schema.get(name)
+                if obj is None:
+                    raise ValueError(f"unknown sObject {name!r} in datasets")
+                counts[obj.name] = int(count)
+            self.seed, self.counts = seed, counts
+            self.schema = build_schema()
+            self._data = {obj.name: ObjectData(obj, self._context(obj.name)) for obj in self.schema}
+            self.schema_changed_at = self.clock.now().replace(microsecond=0)
+
+    def _context(self, sobject: str) -> GenContext:
+        return GenContext(
+            seed=self.seed,
+            sobject=sobject,
+            counts=self.counts,
+            prefixes={obj.name: obj.key_prefix for obj in self.schema},
+            history_end=_parse_moment(str(self.options["data.history_end"])),
+            history_days=int(self.options["data.history_days"]),
+        )
+
+    def reset(self) -> None:
+        """Back to the state right after construction (data, schema, limits, faults, jobs,
+        options)."""
+        with self.lock:
+            self.options.reset()
+            self.clock = Clock(frozen=bool(self.options["clock.frozen"]))
+            self.limits.reset()
+            self.faults.clear()
+            self.request_log.clear()
+            self.rules.clear()
+            self.jobs.clear()
+            self.auth.reset_counters()
+            self.clear_work_dir()
+            self.load(self._initial_seed, self._initial_counts)
+
+    def clear_work_dir(self) -> None:
+        for child in self.work_dir.iterdir() if self.work_dir.exists() else []:
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Remove the work dir (if the org created it)."""
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        else:
+            self.clear_work_dir()
+
+    # -- schema ---
+    def object(self, sobject: str) -> ObjectDef:
+        """Object metadata; unknown names raise 404 NOT_FOUND (as sObject URLs do)."""
+        obj = self.schema.get(sobject)
+        if obj is None:
+            raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+        return obj
+
+    def data(self, sobject: str) -> ObjectData:
+        return self._data[self.object(sobject).name]
+
+    def add_field(self, sobject: str, fdef: FieldDef) -> FieldDef:
+        """Schema change: the field appears in describe; existing rows read its default
+        (usually null)."""
+        with self.lock:
+            self.object(sobject).add_field(fdef)
+            self.schema_changed_at = self.clock.now().replace(microsecond=0)
+            for other in self._data.values():
+                other.invalidate()
+        return fdef
+
+    def field_of(self, sobject: str, path: str) -> FieldDef:
+        resolved = resolve_path(self.schema, self.object(sobject), path)
+        if isinstance(resolved, str):
+            raise KeyError(path)
+        return resolved[1]
+
+    # -- reading ---
+    def path_fn(self, sobject: str, path: str) -> RowFn:
+        """index -> value of a (dotted) field path on `sobject`."""
+        return relationship_fn(self._by_id_fn, self.data(sobject), path)
+
+    def _by_id_fn(self, sobject: str, path: str) -> Callable[[str], Any]:
+        data, fn = self.data(sobject), self.path_fn(sobject, path)
+
+        def value(record_id: str) -> Any:
+            index = data.index_of(record_id)
+            return None if index is None else fn(index)
+
+        return value
+
+    def matching_indices(self, query: Query, include_deleted: bool) -> Iterable[int]:
+        """Row indices matching the query's WHERE, ORDER BY, OFFSET and LIMIT."""
+        data = self.data(query.sobject)
+        rows: Iterable[int] = data.indices()
+        deleted = data.deleted
+        if not include_deleted and deleted:
+            rows = (i for i in rows if i not in deleted)
+        if query.where is not None:
+            predicate = compile_condition(
+                query.where,
+                lambda p: self.path_fn(query.sobject, p),
+                lambda p: self.field_of(query.sobject, p),
+                self.clock.now(),
+            )
+            rows = filter(predicate, rows)
+        if query.order_by:
+            ordered = list(rows)
+            order_indices(
+                ordered,
+                query.order_by,
+                lambda p: self.path_fn(query.sobject, p),
+                lambda p: self.field_of(query.sobject, p),
+            )
+            rows = ordered
+        start = query.offset or 0
+        if start or query.limit is not None:
+            stop = None if query.limit is None else start + query.limit
+            rows = itertools.islice(rows, start, stop)
+        return rows
+
+    def run_query(self, query: Query, include_deleted: bool) -> Iterator[tuple[Any, ...]]:
+        """Rows of plain select fields, in select order, as Python values (UTC-aware datetimes)."""
+        fns = [self.path_fn(query.sobject, path) for path in query.fields]
+        return project(self.matching_indices(query, include_deleted), fns)
+
+    def count(self, query: Query, include_deleted: bool) -> int:
+        if query.where is None and query.limit is None and not query.offset:
+            return self.data(query.sobject).live_count(include_deleted)
+        return sum(1 for _ in self.matching_indices(query, include_deleted))
+
+    def get_record(
+        self, sobject: str, record_id: str, fields: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Field values of one live record (describe order), or RecordError
+        NOT_FOUND/MALFORMED_ID."""
+        data = self.data(sobject)
+        index = self.require_index(data, record_id)
+        if index in data.deleted:
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+        return data.record(index, fields)
+
+    # -- record-error rules ---
+    def add_rule(self, rule: RecordRule) -> RecordRule:
+        with self.lock:
+            rule = RecordRule(**{**rule.__dict__, "id": next(self._rule_ids)})
+            self.rules.append(rule)
+            return rule
+
+    def check_rules(
+        self, sobject: str, operation: str, values: dict[str, Any], record_id: str | None
+    ) -> None:
+        for rule in list(self.rules):
+            rule.check(sobject, operation, values, record_id)

@@ -1,0 +1,42 @@
+"""The one place that assembles the router from every API module (Bulk modules only if present)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+
+from emulator import control, oauth, rest_collections, rest_meta, rest_query, rest_records
+from emulator.routing import Router
+
+log = logging.getLogger(__name__)
+CORE_MODULES: tuple[ModuleType, ...] = (
+    oauth,
+    rest_meta,
+    rest_query,
+    rest_records,
+    rest_collections,
+    control,
+)
+OPTIONAL_MODULES = ("emulator.bulk_query", "emulator.bulk_ingest")
+
+
+def _optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        log.debug("optional emulator module %s not present", name)
+        return None
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in CORE_MODULES:
+        module.register(router)
+    for name in OPTIONAL_MODULES:
+        optional = _optional(name)
+        if optional is not None:
+            optional.register(router)
+    return router

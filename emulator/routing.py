@@ -1,0 +1,245 @@
+"""Routing and the central request pipeline shared by every API area (REST, Bulk, OAuth, control).
+
+Pipeline: fault injection → route lookup → OAuth bearer check (401 INVALID_SESSION_ID) → API
+version check → daily limit check (403 REQUEST_LIMIT_EXCEEDED) → usage charging → handler →
+`Sforce-Limit-Info` header → request log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from emulator.faults import TRANSPORT_KINDS, FaultRule
+from emulator.http import Request, Response, SalesforceHttpError, empty_response, sf_error
+from emulator.options import register_option
+from emulator.reqlog import body_preview, redact_headers, redact_query
+from emulator.writes import RecordError
+
+if TYPE_CHECKING:
+    from emulator.org import Org
+
+log = logging.getLogger(__name__)
+Handler = Callable[["Org", Request, re.Match[str]], Response]
+
+register_option("api.min_version", 50.0, "Oldest API version served under /services/data/vXX.X.")
+register_option(
+    "api.max_version", 66.0, "Newest API version served (the last entry of GET /services/data/)."
+)
+register_option(
+    "api.old_version_status",
+    404,
+    "Status for an unserved version: 404 NOT_FOUND (as recorded) or 410 GONE [UNCONFIRMED 6].",
+    [404, 410],
+)
+register_option(
+    "auth.token_ttl_seconds", 7200.0, "Idle lifetime of access tokens (0 = never expire)."
+)
+register_option(
+    "auth.accept_oauth_scheme",
+    True,
+    "Accept 'Authorization: OAuth <token>' as well as Bearer [UNCONFIRMED 26].",
+)
+register_option(
+    "http.limit_info_on_bulk",
+    True,
+    "Send Sforce-Limit-Info on Bulk 2.0 responses too [UNCONFIRMED 5].",
+)
+register_option(
+    "http.per_app_usage",
+    "",
+    "If set (an app name), append '; per-app-api-usage=N/M(appName=...)' to Sforce-Limit-Info.",
+)
+register_option(
+    "http.per_app_max", 250, "Max of the per-app usage shown when http.per_app_usage is set."
+)
+
+CONTROL_PREFIX = "/__emulator"
+INVALID_SESSION = ("INVALID_SESSION_ID", "Session expired or invalid")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    auth: bool
+    charge: str | None
+
+
+class Router:
+    """Routes by method + path regex (trailing slash tolerated) and runs the central pipeline."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(
+        self,
+        method: str,
+        path_regex: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        charge: str | None = "DailyApiRequests",
+    ) -> None:
+        body = path_regex.removeprefix("^").removesuffix("$").removesuffix("/?").removesuffix("/")
+        pattern = re.compile(f"^{body}/?$")
+        self.routes.append(Route(method.upper(), pattern, handler, auth, charge))
+
+    def find(self, method: str, path: str) -> tuple[Route, re.Match[str]] | Response:
+        allowed: list[str] = []
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            if route.method == method.upper():
+                return route, match
+            allowed.append(route.method)
+        if allowed:
+            message = (
+                f"HTTP Method '{method}' not allowed. Allowed are {','.join(sorted(set(allowed)))}"
+            )
+            return sf_error(405, "METHOD_NOT_ALLOWED", message)
+        return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def dispatch(self, org: Org, req: Request) -> Response:
+        control = req.path.startswith(CONTROL_PREFIX)
+        fault = None if control else org.faults.match(req.method, req.path)
+        found = self.find(req.method, req.path)
+        route = found[0] if isinstance(found, tuple) else None
+        response = self._run(org, req, found, fault)
+        if fault is not None and fault.kind in TRANSPORT_KINDS:
+            response.fault = fault
+        if route is not None and route.charge and _wants_limit_info(org, req):
+            response.headers["Sforce-Limit-Info"] = limit_info(org)
+        if not control:
+            self._log(org, req, response, route, fault)
+        return response
+
+    def _run(
+        self,
+        org: Org,
+        req: Request,
+        found: tuple[Route, re.Match[str]] | Response,
+        fault: FaultRule | None,
+    ) -> Response:
+        if fault is not None and fault.kind not in TRANSPORT_KINDS:
+            return _fault_response(org, req, fault)
+        if isinstance(found, Response):
+            return found
+        route, match = found
+        if route.auth and not _authorized(org, req):
+            return sf_error(401, *INVALID_SESSION)
+        version_error = _check_version(org, req)
+        if version_error is not None:
+            return version_error
+        if route.charge:
+            if org.limits.exhausted(route.charge):
+                return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            org.limits.charge(route.charge)
+        return _call(route, org, req, match)
+
+    def _log(
+        self,
+        org: Org,
+        req: Request,
+        response: Response,
+        route: Route | None,
+        fault: FaultRule | None,
+    ) -> None:
+        charged = route.charge if route is not None and response.status not in (401,) else None
+        if response.status == 403 and response.body.startswith(b'[{"message":"TotalRequests'):
+            charged = None
+        org.request_log.append(
+            time=org.clock.now().isoformat(),
+            method=req.method,
+            path=req.path,
+            query=redact_query(req.query),
+            headers=redact_headers(dict(req.headers.items())),
+            body=body_preview(req.path, req.body),
+            status=response.status,
+            charged=charged,
+            fault=fault.kind if fault is not None else None,
+        )
+
+
+def _call(route: Route, org: Org, req: Request, match: re.Match[str]) -> Response:
+    try:
+        return route.handler(org, req, match)
+    except SalesforceHttpError as exc:
+        return exc.to_response()
+    except RecordError as exc:
+        status = 404 if exc.status_code in ("NOT_FOUND", "ENTITY_IS_DELETED") else 400
+        return sf_error(status, exc.status_code, exc.message, exc.fields)
+    except Exception:  # the server must answer like Salesforce even when a handler has a bug
+        log.exception("emulator handler failed: %s %s", req.method, req.path)
+        message = "An unexpected error occurred. Please include this ErrorId if you contact "
+        "support: 0000-0000 (-1)"
+        return sf_error(500, "UNKNOWN_EXCEPTION", message)
+
+
+def bearer_token(req: Request, accept_oauth: bool = True) -> str | None:
+    header = req.headers.get("Authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() == "bearer" or (accept_oauth and scheme.lower() == "oauth"):
+        return token.strip() or None
+    session = req.headers.get("X-SFDC-Session")
+    return session.strip() if session else None
+
+
+def _authorized(org: Org, req: Request) -> bool:
+    token = bearer_token(req, bool(org.options["auth.accept_oauth_scheme"]))
+    if token is None:
+        return False
+    return org.auth.validate(token, org.clock.now(), float(org.options["auth.token_ttl_seconds"]))
+
+
+def _check_version(org: Org, req: Request) -> Response | None:
+    if req.api_version is None:
+        if req.path.startswith("/services/data/") and req.path.rstrip("/") != "/services/data":
+            return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+        return None
+    number = float(req.api_version[1:])
+    if float(org.options["api.min_version"]) <= number <= float(org.options["api.max_version"]):
+        return None
+    if int(org.options["api.old_version_status"]) == 410 and number < float(
+        org.options["api.min_version"]
+    ):
+        return sf_error(410, "GONE", f"API version {req.api_version[1:]} is no longer supported")
+    return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def _fault_response(org: Org, req: Request, fault: FaultRule) -> Response:
+    if fault.kind == "session":
+        token = bearer_token(req)
+        if fault.revoke and token:
+            org.auth.revoke(token)
+        return sf_error(401, *INVALID_SESSION)
+    if fault.kind == "limit":
+        return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    if fault.kind == "error":
+        return sf_error(fault.status, fault.error_code, fault.message)
+    response = empty_response(fault.status)
+    if fault.body:
+        response.body = fault.body.encode("utf-8")
+        response.headers["Content-Type"] = "text/plain;charset=UTF-8"
+    return response
+
+
+def _wants_limit_info(org: Org, req: Request) -> bool:
+    if req.api_version is None:
+        return False
+    return "/jobs/" not in req.path or bool(org.options["http.limit_info_on_bulk"])
+
+
+def limit_info(org: Org) -> str:
+    """`api-usage=N/M` (plus the opt-in per-app part), consistent with GET /limits."""
+    value = f"api-usage={org.limits.used('DailyApiRequests')}/{org.limits.max('DailyApiRequests')}"
+    app = str(org.options["http.per_app_usage"])
+    if app:
+        used = org.limits.used("DailyApiRequests")
+        value += f"; per-app-api-usage={used}/{org.options['http.per_app_max']}(appName={app})"
+    return value

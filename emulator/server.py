@@ -1,0 +1,227 @@
+"""The HTTP(S) server: parses requests, runs the router, writes (streamed, gzipped, faulty)
+responses."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import socket
+import ssl
+import struct
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from emulator.faults import FaultRule
+from emulator.http import Headers, Request, Response, parse_api_version
+from emulator.options import register_option
+
+if TYPE_CHECKING:
+    from emulator.org import Org
+    from emulator.routing import Router
+
+log = logging.getLogger(__name__)
+_CHUNK = 256 * 1024
+register_option("http.gzip", True, "Gzip responses when the request sends Accept-Encoding: gzip.")
+register_option("http.gzip_min_bytes", 1024, "Smallest in-memory body worth gzipping.")
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], org: Org, router: Router, ssl_context: ssl.SSLContext | None
+    ) -> None:
+        self.org = org
+        self.router = router
+        self.ssl_context = ssl_context
+        super().__init__(address, RequestHandler)
+
+
+def _read_chunked(rfile: Any) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(parts)
+        parts.append(rfile.read(size))
+        rfile.readline()
+
+
+def _gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def setup(self) -> None:
+        context = self.server.ssl_context
+        if context is not None:
+            self.request = context.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body = _read_chunked(self.rfile)
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+        if self.headers.get("Content-Encoding", "").lower() == "gzip" and body:
+            body = gzip.decompress(body)
+        return body
+
+    def _request(self) -> Request:
+        parts = urlsplit(self.path)
+        path = unquote(parts.path) or "/"
+        pairs = tuple(parse_qsl(parts.query, keep_blank_values=True))
+        headers = Headers(self.headers.items())
+        return Request(
+            self.command,
+            path,
+            dict(pairs),
+            headers,
+            self._read_body(),
+            parse_api_version(path),
+            pairs,
+        )
+
+    def _handle(self) -> None:
+        try:
+            req = self._request()
+        except (ValueError, OSError, EOFError) as exc:
+            log.debug("unreadable request: %s", exc)
+            self.close_connection = True
+            return
+        response = self.server.router.dispatch(self.server.org, req)
+        fault: FaultRule | None = response.fault
+        if fault is not None and fault.kind == "reset":
+            self._reset_connection()
+            return
+        if fault is not None and fault.kind == "slow" and fault.delay > 0:
+            time.sleep(fault.delay)
+        try:
+            self._write(req, response, fault)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            self.close_connection = True
+
+    def _reset_connection(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _content(
+        self, req: Request, response: Response
+    ) -> tuple[Iterable[bytes] | Path | bytes, int | None, bool]:
+        """(content, length or None for chunked, gzipped?) honouring Accept-Encoding."""
+        org = self.server.org
+        wants_gzip = "gzip" in req.headers.get("Accept-Encoding", "").lower() and bool(
+            org.options["http.gzip"]
+        )
+        if response.file is not None:
+            gz = response.file.with_name(response.file.name + ".gz")
+            if wants_gzip and gz.exists():
+                return gz, gz.stat().st_size, True
+            if wants_gzip:
+                return _gzip_stream(_file_chunks(response.file)), None, True
+            return response.file, response.file.stat().st_size, False
+        if response.chunks is not None:
+            return (
+                (_gzip_stream(response.chunks), None, True)
+                if wants_gzip
+                else (response.chunks, None, False)
+            )
+        body = response.body
+        if wants_gzip and len(body) >= int(org.options["http.gzip_min_bytes"]):
+            packed = gzip.compress(body, 6)
+            return packed, len(packed), True
+        return body, len(body), False
+
+    def _write(self, req: Request, response: Response, fault: FaultRule | None) -> None:
+        content, length, gzipped = self._content(req, response)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+        if req.method == "HEAD" or response.status in (204, 304):
+            return
+        limit = fault.after_bytes if fault is not None and fault.kind == "truncate" else None
+        rate = fault.rate if fault is not None and fault.kind == "slow" else 0
+        self._send_content(content, length is None, limit, rate)
+
+    def _send_content(
+        self, content: Iterable[bytes] | Path | bytes, chunked: bool, limit: int | None, rate: int
+    ) -> None:
+        if isinstance(content, Path) and limit is None and rate == 0 and not chunked:
+            self.wfile.flush()
+            with content.open("rb") as handle:
+                self.connection.sendfile(handle)
+            return
+        pieces: Iterable[bytes]
+        if isinstance(content, Path):
+            pieces = _file_chunks(content)
+        elif isinstance(content, bytes):
+            pieces = [content]
+        else:
+            pieces = content
+        sent = 0
+        for whole in pieces:
+            piece = whole
+            if limit is not None and sent + len(piece) > limit:
+                piece = piece[: max(limit - sent, 0)]
+            if piece:
+                self._send_piece(piece, chunked, rate)
+                sent += len(piece)
+            if limit is not None and sent >= limit:
+                self.wfile.flush()
+                self.close_connection = True
+                return
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _send_piece(self, piece: bytes, chunked: bool, rate: int) -> None:
+        if chunked:
+            self.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
+        else:
+            self.wfile.write(piece)
+        if rate > 0:
+            self.wfile.flush()
+            time.sleep(len(piece) / rate)
