@@ -17,9 +17,10 @@ def own_warehouse() -> Iterator[Any]:
     import snowflake.connector  # noqa: PLC0415
     from snowflake.snowpark import Session  # noqa: PLC0415
 
-    from lht.local import fakesnow_patch  # noqa: PLC0415
+    from lht.local import fakesnow_patch, fakesnow_timestamp_fix  # noqa: PLC0415
 
     fakesnow_patch.apply()
+    fakesnow_timestamp_fix.apply()
     with fakesnow.server() as kwargs:
         conn = snowflake.connector.connect(**kwargs)
         for sql in (

@@ -56,7 +56,6 @@ def _push(session: Any, source: str, run_id: str, **options: Any) -> tuple[Any, 
 def test_push_store_records_results_and_run_row(session: Any, source: str) -> None:
     summary, sf = _push(session, source, "storerun1", collections_threshold=0)
     assert (summary.succeeded, summary.failed, summary.success) == (2, 1, False)
-    print(sf.uploads[0])
     assert sf.uploads[0] == (
         b"LastName,Ext_Id__c,Birthdate,LastSeen__c,NumberOfPets__c\n"
         b"Ada,E1,1815-12-10,2024-01-02T03:04:05.678Z,2.5\nFAIL,E2,,,\nGrace,E3,,,1\n"
