@@ -35,12 +35,12 @@ def apply() -> None:
             return
         from fakesnow import arrow  # noqa: PLC0415 - local mode only, imported lazily
 
-        arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)
+        arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)  # type: ignore[assignment]
         _applied = True
 
 
 def _keeping_nulls(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    import pyarrow as pa  # noqa: PLC0415 - dependency of fakesnow, local mode only
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - local mode only
 
     def patched(ts: Any) -> Any:
         if isinstance(ts, pa.ChunkedArray):
