@@ -1,7 +1,8 @@
 """Bulk API 2.0 query-job endpoints (spec §3, §8.1): create, list, info, abort, delete, results.
 
 Results are served from the file rendered once per job (``bulk_results``): each page is the header
-line plus one byte range, streamed in 1 MiB chunks (the server adds gzip on request).
+line plus one byte range, streamed in 1 MiB chunks; with ``Accept-Encoding: gzip`` the page is
+served from the gzip members compressed once during the render.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from emulator import bulk_jobs as jobs
 from emulator import bulk_query_work as work
-from emulator.bulk_results import decode_locator, page_chunks, plan_page
+from emulator.bulk_results import decode_locator, page_chunks, page_gzip_chunks, plan_page
 from emulator.csvfmt import CsvDialect
 from emulator.http import Request, Response, SalesforceHttpError, empty_response, json_response
 from emulator.options import register_option
@@ -149,8 +150,17 @@ def results(org: Any, req: Request, match: re.Match[str]) -> Response:
         "Sforce-Locator": page.next_locator or "null",
         "Sforce-NumberOfRecords": str(page.records),
     }
-    # The server streams the chunks (chunked encoding) and gzips them on Accept-Encoding: gzip.
+    if _wants_gzip(org, req):
+        # Pre-compressed blocks from the render (the server leaves encoded responses alone).
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+        return Response(status=200, headers=headers, chunks=page_gzip_chunks(result, page))
     return Response(status=200, headers=headers, chunks=page_chunks(result, page))
+
+
+def _wants_gzip(org: Any, req: Request) -> bool:
+    accepted = req.headers.get("Accept-Encoding", "").lower()
+    return "gzip" in accepted and bool(org.options.get("http.gzip"))
 
 
 def result_pages(org: Any, req: Request, match: re.Match[str]) -> Response:

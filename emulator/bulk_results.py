@@ -1,11 +1,15 @@
 """Query-job result files: rendered once on completion, then served as byte ranges from disk.
 
-A completed query job owns two files under the org's work dir: ``<job>.csv`` holds every data row
-(no header) exactly as served, and ``<job>.idx`` holds the byte offset where each row starts
-(little-endian uint64, one per row plus the end offset). Any ``locator``/``maxRecords`` page is then
-the header line plus one contiguous byte range, streamed in large chunks: the cost of a download is
-disk and socket speed, not Python per row, and memory stays flat however many rows the job has.
-Locators are base64 of the next row number (``MTAwMDA`` = "10000"), without padding.
+A completed query job owns four files under the org's work dir: ``<job>.csv`` holds every data row
+(no header) exactly as served and ``<job>.idx`` the byte offset where each row starts (little-endian
+uint64 per row). ``<job>.csv.gz`` holds the same rows gzip-compressed in independent members of
+``GZ_BLOCK_ROWS`` rows each, and ``<job>.gzidx`` the offset of every member. Any
+``locator``/``maxRecords`` page is then the header line plus one contiguous byte range; with
+``Accept-Encoding: gzip`` it is a header member, the pre-compressed members of the whole blocks and
+at most two small members compressed on the fly for partial blocks at the edges (concatenated gzip
+members are one valid gzip stream, RFC 1952). Downloads cost disk and socket speed, not Python per
+row or compression, and memory stays flat however many rows the job has. Locators are base64 of the
+next row number (``MTAwMDA`` = "10000"), without padding.
 """
 
 from __future__ import annotations
@@ -23,8 +27,21 @@ from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
-_CHUNK_ROWS = 8192
+GZ_BLOCK_ROWS = 1000
+GZ_LEVEL = 1
+_CHUNK_ROWS = 8 * GZ_BLOCK_ROWS
 _READ_SIZE = 1 << 20
+
+
+def _read_offset(path: Path, slot: int) -> int:
+    with path.open("rb") as index:
+        index.seek(slot * 8)
+        return int.from_bytes(index.read(8), "little")
+
+
+def gzip_member(data: bytes, level: int = GZ_LEVEL) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return compressor.compress(data) + compressor.flush()
 
 
 @dataclass(frozen=True)
@@ -36,17 +53,27 @@ class ResultFile:
     header: bytes
     records: int
     size: int
+    gz_size: int = 0
+
+    @property
+    def gz_path(self) -> Path:
+        return self.data_path.with_name(self.data_path.name + ".gz")
+
+    @property
+    def gz_index_path(self) -> Path:
+        return self.data_path.with_name(self.data_path.stem + ".gzidx")
 
     def offset(self, row: int) -> int:
         """Byte offset where data row ``row`` starts (``records`` gives the end of the file)."""
-        if row >= self.records:
-            return self.size
-        with self.index_path.open("rb") as index:
-            index.seek(row * 8)
-            return int.from_bytes(index.read(8), "little")
+        return self.size if row >= self.records else _read_offset(self.index_path, row)
+
+    def gz_offset(self, block: int) -> int:
+        """Offset of gzip member ``block`` in the compressed file (the end for the last+1)."""
+        blocks = -(-self.records // GZ_BLOCK_ROWS)
+        return self.gz_size if block >= blocks else _read_offset(self.gz_index_path, block)
 
     def remove(self) -> None:
-        for path in (self.data_path, self.index_path):
+        for path in (self.data_path, self.index_path, self.gz_path, self.gz_index_path):
             path.unlink(missing_ok=True)
 
 
@@ -65,36 +92,70 @@ class Page:
         return self.end - self.start
 
 
-def write_result_file(directory: Path, name: str, header: str, lines: Iterable[str]) -> ResultFile:
-    """Write rendered lines (each ending with its line ending) and their row-offset index."""
-    directory.mkdir(parents=True, exist_ok=True)
-    data_path = directory / f"{name}.csv"
-    index_path = directory / f"{name}.idx"
-    offsets = array("Q")
-    position = 0
-    records = 0
-    with data_path.open("wb") as data, index_path.open("wb") as index:
-        chunk: list[str] = []
-        for line in lines:
-            offsets.append(position)
-            position += len(line) if line.isascii() else len(line.encode("utf-8"))
-            chunk.append(line)
-            if len(chunk) >= _CHUNK_ROWS:
-                records += _flush(data, index, chunk, offsets)
-        records += _flush(data, index, chunk, offsets)
-    return ResultFile(data_path, index_path, header.encode("utf-8"), records, position)
+class _Writer:
+    """Appends rendered lines to the data file, the row index and the gzip members."""
 
+    def __init__(self, data: BinaryIO, index: BinaryIO, gz: BinaryIO, gz_index: BinaryIO) -> None:
+        self.files = (data, index, gz, gz_index)
+        self.position = 0
+        self.gz_position = 0
+        self.records = 0
 
-def _flush(data: BinaryIO, index: BinaryIO, chunk: list[str], offsets: array[int]) -> int:
-    count = len(chunk)
-    if count:
-        data.write("".join(chunk).encode("utf-8"))
-        if sys.byteorder != "little":
-            offsets.byteswap()
+    def flush(self, chunk: list[str], offsets: array[int]) -> None:
+        """Write one chunk (a whole number of gzip blocks, except possibly the last chunk)."""
+        if not chunk:
+            return
+        data, index, gz, gz_index = self.files
+        blob = "".join(chunk).encode("utf-8")
+        data.write(blob)
+        base = offsets[0]
+        members = array("Q")
+        for first in range(0, len(chunk), GZ_BLOCK_ROWS):
+            last = first + GZ_BLOCK_ROWS
+            end = offsets[last] - base if last < len(chunk) else len(blob)
+            member = gzip_member(blob[offsets[first] - base : end])
+            members.append(self.gz_position)
+            gz.write(member)
+            self.gz_position += len(member)
+        for numbers in (offsets, members):
+            if sys.byteorder != "little":
+                numbers.byteswap()
         index.write(offsets.tobytes())
+        gz_index.write(members.tobytes())
+        self.records += len(chunk)
         chunk.clear()
         del offsets[:]
-    return count
+
+
+def write_result_file(directory: Path, name: str, header: str, lines: Iterable[str]) -> ResultFile:
+    """Write rendered lines (each ending with its line ending), the row index and gzip members."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data_path = directory / f"{name}.csv"
+    paths = (data_path, directory / f"{name}.idx", directory / f"{name}.csv.gz")
+    with (
+        paths[0].open("wb") as data,
+        paths[1].open("wb") as index,
+        paths[2].open("wb") as gz,
+        (directory / f"{name}.gzidx").open("wb") as gz_index,
+    ):
+        writer = _Writer(data, index, gz, gz_index)
+        offsets = array("Q")
+        chunk: list[str] = []
+        for line in lines:
+            offsets.append(writer.position)
+            writer.position += len(line) if line.isascii() else len(line.encode("utf-8"))
+            chunk.append(line)
+            if len(chunk) >= _CHUNK_ROWS:
+                writer.flush(chunk, offsets)
+        writer.flush(chunk, offsets)
+    return ResultFile(
+        data_path,
+        paths[1],
+        header.encode("utf-8"),
+        writer.records,
+        writer.position,
+        writer.gz_position,
+    )
 
 
 def encode_locator(row: int) -> str:
@@ -138,11 +199,26 @@ def page_chunks(result: ResultFile, page: Page) -> Iterator[bytes]:
     yield from read_range(result.data_path, page.byte_start, page.byte_end)
 
 
-def gzip_chunks(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
-    """gzip-compress a stream of chunks (``Content-Encoding: gzip``)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
-    for chunk in chunks:
-        out = compressor.compress(chunk)
-        if out:
-            yield out
-    yield compressor.flush()
+def _rows_member(result: ResultFile, first: int, last: int) -> bytes:
+    """Rows [first, last) compressed now as one gzip member (partial blocks at page edges)."""
+    raw = b"".join(read_range(result.data_path, result.offset(first), result.offset(last)))
+    return gzip_member(raw) if raw else b""
+
+
+def page_gzip_chunks(result: ResultFile, page: Page) -> Iterator[bytes]:
+    """The page as a gzip stream: header member, edge members, pre-compressed whole blocks."""
+    yield gzip_member(result.header)
+    first_block = -(-page.start // GZ_BLOCK_ROWS)
+    last_block = page.end // GZ_BLOCK_ROWS
+    if page.end == result.records:
+        last_block = -(-page.end // GZ_BLOCK_ROWS)  # the file's short last member is whole too
+    if first_block >= last_block:
+        if page.end > page.start:
+            yield _rows_member(result, page.start, page.end)
+        return
+    if page.start < first_block * GZ_BLOCK_ROWS:
+        yield _rows_member(result, page.start, first_block * GZ_BLOCK_ROWS)
+    start, end = result.gz_offset(first_block), result.gz_offset(last_block)
+    yield from read_range(result.gz_path, start, end)
+    if page.end > last_block * GZ_BLOCK_ROWS:
+        yield _rows_member(result, last_block * GZ_BLOCK_ROWS, page.end)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pytest
+
 from emulator.bulk_results import (
     decode_locator,
     encode_locator,
-    gzip_chunks,
+    gzip_member,
     page_chunks,
+    page_gzip_chunks,
     plan_page,
     write_result_file,
 )
@@ -66,14 +69,29 @@ def test_plan_page_zero_rows_gives_header_only_and_no_locator(tmp_path: Path) ->
     assert b"".join(page_chunks(result, page)) == b'"Id"\n'
 
 
-def test_gzip_chunks_round_trip(tmp_path: Path) -> None:
-    result = write_result_file(tmp_path, "gz", "h\n", _lines(500))
-    page = plan_page(result, 0, 1000)
+@pytest.mark.parametrize(
+    ("start", "size"),
+    [(0, 20_000), (0, 5_000), (1_000, 3_000), (250, 4_321), (19_500, 1_000), (7, 3), (0, 0)],
+)
+def test_page_gzip_chunks_decompress_to_the_plain_page(
+    tmp_path: Path, start: int, size: int
+) -> None:
+    result = write_result_file(tmp_path, "gz", '"Id","Name"\n', _lines(20_000))
+    page = plan_page(result, start, size) if size else plan_page(result, 20_000, 10)
     plain = b"".join(page_chunks(result, page))
-    assert gzip.decompress(b"".join(gzip_chunks(page_chunks(result, page)))) == plain
+    assert gzip.decompress(b"".join(page_gzip_chunks(result, page))) == plain
+
+
+def test_page_gzip_chunks_serve_precompressed_blocks(tmp_path: Path) -> None:
+    result = write_result_file(tmp_path, "gz", "h\n", _lines(20_000))
+    page = plan_page(result, 0, 20_000)
+    zipped = b"".join(page_gzip_chunks(result, page))
+    assert len(zipped) == len(gzip_member(b"h\n")) + result.gz_size
+    assert result.gz_path.stat().st_size == result.gz_size
 
 
 def test_result_file_remove_deletes_both_files(tmp_path: Path) -> None:
     result = write_result_file(tmp_path, "gone", "h\n", _lines(3))
+    assert len(list(tmp_path.iterdir())) == 4
     result.remove()
     assert list(tmp_path.iterdir()) == []
