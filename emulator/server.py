@@ -148,6 +148,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         wants_gzip = "gzip" in req.headers.get("Accept-Encoding", "").lower() and bool(
             org.options["http.gzip"]
         )
+        if response.header("Content-Encoding") is not None:
+            wants_gzip = False  # the handler already encoded it (Bulk results: pre-gzipped blocks)
         if response.file is not None:
             gz = response.file.with_name(response.file.name + ".gz")
             if wants_gzip and gz.exists():
