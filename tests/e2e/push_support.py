@@ -34,6 +34,13 @@ def own_warehouse() -> Iterator[Any]:
 
 
 def shared_session(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The shared session when tests/conftest.py offers one, else an own warehouse.
+
+    Either way fakesnow must return NULL timestamps as NULL (lht.local.fakesnow_timestamp_fix):
+    push reads source rows back, and a NULL datetime must not become 1970-01-01."""
+    from lht.local import fakesnow_timestamp_fix  # noqa: PLC0415
+
+    fakesnow_timestamp_fix.apply()
     try:
         yield request.getfixturevalue("snowpark_session")
         return
