@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,10 +42,16 @@ def _own_server() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def wh_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
-        yield request.getfixturevalue("snowpark_session")
-        return
+        shared = request.getfixturevalue("snowpark_session")
     except pytest.FixtureLookupError:
-        pass
+        shared = None
+    except Exception as exc:  # the shared fixture is still being built by FOUNDATION
+        warnings.warn(f"shared snowpark_session unavailable ({exc!r}); starting fakesnow here",
+                      stacklevel=1)  # fmt: skip
+        shared = None
+    if shared is not None:
+        yield shared
+        return
     with _own_server() as session:
         yield session
 
@@ -60,5 +67,9 @@ def schema(runner: StatementRunner) -> str:
     from lht.warehouse.statements import Statement  # noqa: PLC0415
 
     name = f"T_{uuid.uuid4().hex[:10].upper()}"
+    current = runner.run(Statement("current", "SELECT CURRENT_SCHEMA() AS S"))[0]["S"]
     runner.run(Statement("create_schema", f'CREATE SCHEMA "{name}"', ddl=True))
+    # CREATE SCHEMA makes the new schema current (Snowflake semantics): restore it, the
+    # session is shared with other tests.
+    runner.run(Statement("use_schema", f'USE SCHEMA "{current}"', ddl=True))
     return name

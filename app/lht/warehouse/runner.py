@@ -80,11 +80,6 @@ class StatementRunner:
                 f"{stmt.name}: DDL inside a transaction would commit it implicitly; "
                 "run it before BEGIN"
             )
-        if self._in_transaction and stmt.text.lstrip()[:5].upper() == "MERGE":
-            raise WarehouseError(
-                f"{stmt.name}: MERGE inside a transaction fails on the local stand-in; use "
-                "the transactional builders (apply_changes, record_state)"
-            )
         _log.debug("running %s", stmt.name)
         try:
             rows: list[Any] = self.session.sql(stmt.text, params=list(stmt.params)).collect()

@@ -136,8 +136,7 @@ def upsert_state(
 ) -> Statement:
     """Record a successful run: the watermark (the plan's upper bound) and the run id.
 
-    MERGE form, for autocommit use only; inside the commit transaction use
-    :func:`record_state` (MERGE fails inside transactions on the local stand-in)."""
+    MERGE form; :func:`record_state` is the MERGE-free equivalent (UPDATE + INSERT)."""
     text = (
         f"MERGE INTO {t.state.sql} AS t USING (SELECT ? AS SOBJECT, ? AS TARGET_SCHEMA, "
         "? AS TARGET_TABLE, ? AS WATERMARK_FIELD, TO_TIMESTAMP_NTZ(?) AS WATERMARK, "
@@ -174,8 +173,8 @@ def record_state(
     run_id: str,
     success_at: datetime,
 ) -> tuple[Statement, Statement]:
-    """Transaction-safe form of :func:`upsert_state`: UPDATE the row, then INSERT it if it
-    is missing. Run both inside the commit transaction (the per-target lock rules out a
+    """MERGE-free form of :func:`upsert_state`: UPDATE the row, then INSERT it if it is
+    missing. Run both inside the commit transaction (the per-target lock rules out a
     concurrent insert of the same key)."""
     keys = (sobject, schema, table)
     values = (watermark_field, timestamp_param(watermark), run_id, timestamp_param(success_at))

@@ -11,12 +11,12 @@ Snowflake semantics the callers must respect:
   :meth:`StatementRunner.transaction`; run drift ``ADD COLUMN`` and staging DDL before it.
 * In MERGE statements binds appear only inside the USING source (the local stand-in
   reorders binds that appear in WHEN clauses).
-* MERGE cannot run inside an explicit transaction on the local stand-in (its MERGE
-  emulation writes to a second DuckDB database). The transactional apply is therefore
-  :func:`apply_changes`: DELETE ... USING / UPDATE ... FROM / INSERT ... WHERE NOT EXISTS
-  from a *typed* staging table that :func:`insert_from_staging` filled (deduplicated and
-  converted, failing loudly) before BEGIN. Valid, equivalent Snowflake SQL; the same code
-  runs in both places. :func:`merge_from_staging` stays for autocommit use.
+* MERGE inside an explicit transaction works on the stand-in only with the local runtime's
+  fakesnow patch (plain fakesnow writes its MERGE helper's metadata to a second DuckDB
+  database, which DuckDB refuses inside a transaction). :func:`apply_changes` is a
+  MERGE-free equivalent (DELETE ... USING / UPDATE ... FROM / INSERT ... WHERE NOT EXISTS
+  from a typed staging table filled by :func:`insert_from_staging`), for callers that want
+  conversion errors to surface before BEGIN.
 * Staging rows are deduplicated per key keeping the greatest watermark value: Snowflake
   rejects a MERGE whose source has duplicate keys (nondeterministic merge).
 """

@@ -1,0 +1,153 @@
+"""Full-sync rebuild + replace, drift ADD COLUMN, INFORMATION_SCHEMA columns, runner errors,
+stage cleanup — on the local stand-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lht.errors import WarehouseError
+from lht.model import Column
+from lht.warehouse import statements as st
+from lht.warehouse.identifiers import TableName
+from lht.warehouse.runner import StatementRunner, merge_counts
+from lht.warehouse.stage import StageWriter
+from lht.warehouse.types import declared_type
+from tests.warehouse.builders import ACCOUNT_COLUMNS, MODSTAMP, csv_page, row, run_id
+
+STAGE = "LHT.LHT_STAGE"
+
+
+def _staged(runner: StatementRunner, session: Any, table: str, rows: list[Any]) -> TableName:
+    rid = run_id()
+    StageWriter(session, STAGE).put(f"Account/{rid}/part-00000.csv.gz", csv_page(rows))
+    staging = st.staging_table(table, rid)
+    runner.run(st.create_staging_table(staging, ACCOUNT_COLUMNS))
+    runner.run(st.copy_into_staging(staging, STAGE, "Account", rid))
+    return staging
+
+
+def _ids(runner: StatementRunner, table: TableName) -> dict[str, bool]:
+    rows = runner.run(st.Statement("read", f'SELECT "ID", "ISDELETED" FROM {table.sql}'))
+    return {r["ID"]: r["ISDELETED"] for r in rows}
+
+
+def _full_sync(
+    runner: StatementRunner, session: Any, live: TableName, rows: list[Any], policy: str
+) -> int:
+    staging = _staged(runner, session, live.table, rows)
+    new = TableName.of(live.schema, f"{live.table}__LHT_NEW_X")
+    runner.run(st.create_table(new, ACCOUNT_COLUMNS, if_not_exists=False))
+    insert = st.insert_from_staging(new, staging, ACCOUNT_COLUMNS, order=MODSTAMP,
+                                    delete_policy=policy)  # type: ignore[arg-type]  # fmt: skip
+    runner.run(insert)
+    absent = runner.run(st.count_absent_rows(live, new))[0]["ABSENT"]
+    if policy == "soft":
+        runner.run(st.insert_absent_rows_as_deleted(new, live, ACCOUNT_COLUMNS))
+    runner.run(st.replace_table(live, new))
+    runner.run(st.drop_table(new))
+    return int(absent)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("soft", {"001A": False, "001B": True, "001C": False, "001D": True}),
+        ("hard", {"001A": False, "001C": False}),
+    ],
+)
+def test_full_sync_replace_applies_delete_policy_to_absent_rows(
+    runner: StatementRunner, wh_session: Any, schema: str, policy: str, expected: dict[str, bool]
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    first = _staged(runner, wh_session, live.table, [row("001A"), row("001B")])
+    runner.run(st.merge_from_staging(live, first, ACCOUNT_COLUMNS, order=MODSTAMP))
+    rows = [row("001A"), row("001C"), row("001D", deleted="true")]
+    absent = _full_sync(runner, wh_session, live, rows, policy)
+    assert absent == 1
+    assert _ids(runner, live) == expected
+
+
+def test_replace_table_keeps_declared_types(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    _full_sync(runner, wh_session, live, [row("001A")], "soft")
+    rows = runner.run(st.table_columns(live))
+    got = [declared_type(r["DATA_TYPE"], r["NUMERIC_PRECISION"], r["NUMERIC_SCALE"],
+                         r["CHARACTER_MAXIMUM_LENGTH"]) for r in rows]  # fmt: skip
+    assert got == [
+        "VARCHAR(18)", "VARCHAR", "NUMBER(18,2)", "NUMBER(9,0)", "FLOAT", "BOOLEAN", "DATE",
+        "TIME", "VARIANT", "TIMESTAMP_NTZ",
+    ]  # fmt: skip
+
+
+def test_table_columns_missing_table_returns_no_rows(runner: StatementRunner, schema: str) -> None:
+    assert runner.run(st.table_columns(TableName.of(schema, "NOPE"))) == []
+
+
+def test_add_column_drift_existing_rows_null_later_merges_fill(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    base = tuple(c for c in ACCOUNT_COLUMNS if c.name != "Rating__c")
+    runner.run(st.create_table(live, base, if_not_exists=True))
+    first = _staged(runner, wh_session, live.table, [row("001A"), row("001B")])
+    runner.run(st.merge_from_staging(live, first, base, order=MODSTAMP))
+    runner.run(st.add_column(live, Column("Rating__c", "FLOAT", "double")))
+    names = [r["COLUMN_NAME"] for r in runner.run(st.table_columns(live))]
+    assert names[-1] == "RATING__C"
+    changed = row("001A", rating="9.5E8", modstamp="2024-01-01T00:00:00.000Z")
+    staging = _staged(runner, wh_session, live.table, [changed])
+    merge = st.merge_from_staging(live, staging, ACCOUNT_COLUMNS, order=MODSTAMP)
+    assert merge_counts(runner.run(merge)).updated == 1
+    got = runner.run(st.Statement("r", f'SELECT "ID", "RATING__C" FROM {live.sql} ORDER BY 1'))
+    assert [(r["ID"], r["RATING__C"]) for r in got] == [("001A", 9.5e8), ("001B", None)]
+
+
+def test_runner_maps_driver_error_to_warehouse_error_without_values(
+    runner: StatementRunner,
+) -> None:
+    stmt = st.Statement("probe", "SELECT TO_NUMBER(?, 5, 0) AS X", ("secret-looking-value",))
+    with pytest.raises(WarehouseError, match="statement probe failed") as info:
+        runner.run(stmt)
+    assert "secret-looking-value" not in str(info.value)
+
+
+def test_merge_inside_transaction_rolled_back_leaves_target(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    first = _staged(runner, wh_session, live.table, [row("001A")])
+    with runner.transaction() as tx:
+        tx.run(st.merge_from_staging(live, first, ACCOUNT_COLUMNS, order=MODSTAMP))
+    second = _staged(runner, wh_session, live.table, [row("001A", deleted="true"), row("001B")])
+    with pytest.raises(RuntimeError, match="injected"), runner.transaction() as tx:
+        counts = merge_counts(tx.run(st.merge_from_staging(live, second, ACCOUNT_COLUMNS,
+                                                           order=MODSTAMP)))  # fmt: skip
+        assert (counts.inserted, counts.updated) == (1, 1)
+        raise RuntimeError("injected failure between MERGE and COMMIT")
+    assert _ids(runner, live) == {"001A": False}
+    assert not runner.in_transaction
+
+
+def test_stage_remove_prefix_unsupported_returns_false(
+    runner: StatementRunner, wh_session: Any
+) -> None:
+    writer = StageWriter(wh_session, STAGE)
+    rid = run_id()
+    writer.put(f"Account/{rid}/part-00000.csv.gz", csv_page([row("001A")]))
+    assert writer.remove_prefix(runner, "Account", rid) is False
+
+
+def test_stage_put_stream_returns_bytes(wh_session: Any) -> None:
+    import io  # noqa: PLC0415
+
+    data = csv_page([row("001A")])
+    assert StageWriter(wh_session, STAGE).put(
+        f"Account/{run_id()}/p.csv.gz", io.BytesIO(data)
+    ) == len(data)
