@@ -34,9 +34,12 @@ def credentials(emu: Any, secret: str | None = None) -> Credentials:
     return Credentials(emu.base_url, emu.client_id, secret or emu.client_secret)
 
 
-def make_client(emu: Any, fake_time: FakeTime, secret: str | None = None) -> SalesforceClient:
+def make_client(
+    emu: Any, fake_time: FakeTime, secret: str | None = None, session: Any = None
+) -> SalesforceClient:
     return SalesforceClient(
         credentials(emu, secret),
+        session=session,
         sleeper=fake_time.sleep,
         clock=fake_time.clock,
         timeout=30.0,

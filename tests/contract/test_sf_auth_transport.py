@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+import requests
 from sf_contract import FakeTime, add_fault, make_client
 
+from emulator import Emulator
 from lht.errors import (
     ConfigError,
     SalesforceAuthError,
@@ -113,3 +115,33 @@ def test_malformed_where_clause_rejected_before_any_call(client: SalesforceClien
     with pytest.raises(ConfigError):
         client.count("Account", "Name = 'x' OR 1=1; DELETE")
     assert client.usage.calls == 0
+
+
+@pytest.mark.xfail(
+    strict=True, raises=TypeError, reason="emulator lacks Retry-After headers on fault responses"
+)
+def test_429_retry_after_header_is_honoured(
+    client: SalesforceClient, emu: Any, fake_time: FakeTime
+) -> None:
+    add_fault(emu, kind="status", status=429, path="/limits", headers={"Retry-After": "7"})
+    client.limits()
+    assert fake_time.sleeps == [7.0]
+
+
+def test_usage_tracks_calls_and_org_counter(client: SalesforceClient) -> None:
+    before = client.limits()["DailyApiRequests"]
+    client.count("Account")
+    after = client.limits()["DailyApiRequests"]
+    usage = client.usage
+    assert usage.calls == 3
+    assert usage.api_used == after["Max"] - after["Remaining"]
+    assert before["Remaining"] - after["Remaining"] == 2
+
+
+def test_https_emulator_with_trusted_ca(fake_time: FakeTime) -> None:
+    with Emulator(seed=7, https=True, datasets={"Account": 50}) as secure:
+        session = requests.Session()
+        session.verify = str(secure.ca_cert_path)
+        client = make_client(secure, fake_time, session=session)
+        assert client.instance_url.startswith("https://")
+        assert client.count("Account") == len(list(client.query_records("SELECT Id FROM Account")))

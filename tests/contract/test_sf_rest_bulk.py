@@ -71,7 +71,7 @@ def test_bulk_query_job_deleted_after_success_is_gone(client: SalesforceClient) 
 def test_bulk_query_polls_through_in_progress(
     client: SalesforceClient, emu: Any, fake_time: FakeTime
 ) -> None:
-    set_option(emu, "bulk_job_polls_in_progress", 3)
+    set_option(emu, "bulk.polls_in_progress", 3)
     job = client.bulk_query("SELECT Id FROM Opportunity")
     assert job.info["state"] == "JobComplete"
     assert len(fake_time.sleeps) >= 3
@@ -80,9 +80,7 @@ def test_bulk_query_polls_through_in_progress(
 def test_bulk_query_failed_job_raises_with_id_and_message(
     client: SalesforceClient, emu: Any
 ) -> None:
-    set_option(
-        emu, "bulk_job_force_fail_message", "InternalServerError: retried more than 15 times"
-    )
+    set_option(emu, "bulk.force_fail_message", "InternalServerError: retried more than 15 times")
     with pytest.raises(SalesforceJobFailed, match="retried more than 15 times") as info:
         client.bulk_query("SELECT Id FROM Account")
     assert info.value.job_id and info.value.job_id.startswith("750")
@@ -90,7 +88,7 @@ def test_bulk_query_failed_job_raises_with_id_and_message(
 
 
 def test_bulk_query_poll_timeout_aborts_job(client: SalesforceClient, emu: Any) -> None:
-    set_option(emu, "bulk_job_polls_in_progress", 1000)
+    set_option(emu, "bulk.polls_in_progress", 1000)
     with pytest.raises(SalesforceJobFailed, match="aborted") as info:
         client.bulk_query("SELECT Id FROM Account", poll_timeout=5.0)
     states = {j["id"]: j["state"] for j in client.list_jobs("query")}

@@ -111,6 +111,11 @@ def map_error(
     return cls(text, status=status, error_code=code)
 
 
+def _certificate_rejected(exc: BaseException) -> bool:
+    """A TLS verification failure is configuration, not a transient fault: never retried."""
+    return isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when the request cannot have reached Salesforce (connect phase failed)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -217,7 +222,7 @@ class Transport:
             merged = {"Authorization": f"Bearer {token.access_token}", **(headers or {})}
             attempt = functools.partial(
                 self._session.request, method, full_url, params=params, json=json, data=data,
-                headers=merged, stream=stream, timeout=self._timeout,
+                headers=merged, stream=stream, timeout=self._timeout, verify=self._session.verify,
             )  # fmt: skip
             response = self._with_retries(attempt, where, counted=True, idempotent=idempotent)
             if response.status_code == 401 and not refreshed:
@@ -251,6 +256,7 @@ class Transport:
                 data=token_form(creds),
                 headers={"Accept": "application/json"},
                 timeout=self._timeout,
+                verify=self._session.verify,  # else REQUESTS_CA_BUNDLE silently overrides it
             )
 
         response = self._with_retries(attempt, f"Salesforce login at {creds.token_url}")
@@ -277,6 +283,10 @@ class Transport:
                 if counted:
                     self._count_call(None)
                 reason = type(exc).__name__
+                if _certificate_rejected(exc):
+                    raise SalesforceError(
+                        f"{where}: TLS certificate verification failed (check the CA bundle)"
+                    ) from None
                 safe = idempotent or _never_sent(exc)
                 if not safe or not self._may_retry(retry_number, started, None):
                     raise SalesforceUnavailable(

@@ -19,6 +19,7 @@ from sf_replay import (
 from lht.errors import (
     ConfigError,
     SalesforceAuthError,
+    SalesforceError,
     SalesforceRateLimitError,
     SalesforceRequestError,
     SalesforceUnavailable,
@@ -303,3 +304,12 @@ def test_concurrent_first_calls_log_in_once() -> None:
     assert results == [LIMITS] * 8
     assert adapter.paths.count("POST /services/oauth2/token") == 1
     assert client.usage.calls == 8
+
+
+def test_certificate_verification_failure_not_retried() -> None:
+    fake = FakeTime()
+    bad_cert = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] unable to get issuer")
+    adapter = ReplayAdapter(bad_cert)
+    with pytest.raises(SalesforceError, match="TLS certificate verification failed") as info:
+        make_client(adapter, fake).limits()
+    assert not info.value.retryable and fake.sleeps == []
