@@ -214,10 +214,11 @@ def finish(job: jobs.BulkJob, limits: Any, options: Any) -> None:
     if not work.done.wait(float(options.get(RENDER_WAIT.name))):
         return  # still rendering: stays InProgress
     forced = str(options.get(jobs.FORCE_FAIL.name))
-    if work.error or forced:
+    if work.result is None and not work.error:
+        work.error = "Failed to process query: the result could not be produced"  # render crashed
+    if work.error or forced or work.result is None:
         jobs.fail(job, work.error or forced)
         return
-    assert work.result is not None
     job.records_processed = work.result.records
     megabytes = math.ceil((len(work.result.header) + work.result.size) / 1_000_000)
     storage = "DailyBulkV2QueryFileStorageMB"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from emulator import bulk_ingest, bulk_query
-from emulator.http import Headers, Request, Response, parse_api_version
+from emulator.http import Headers, Request, Response, SalesforceHttpError, parse_api_version
 from emulator.ids import make_id
 from emulator.org import Org
 from emulator.routing import Router
@@ -397,3 +397,24 @@ def test_completed_job_charges_result_storage(api: Api, org: Org) -> None:
     finished(api, create(api)["id"])
     assert org.limits.used("DailyBulkV2QueryFileStorageMB") == before + 1
     assert org.limits.used("DailyBulkV2QueryJobs") == 1
+
+
+def test_error_while_rendering_fails_the_job(
+    api: Api, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_rows(query: Any, include_deleted: bool) -> Iterator[tuple[Any, ...]]:
+        yield ("001Dn0000000001AAA",)
+        raise SalesforceHttpError(
+            400, "QUERY_TIMEOUT", "Your query request was running for too long."
+        )
+
+    monkeypatch.setattr(org, "run_query", broken_rows)
+    info = finished_or_failed(api, create(api, "SELECT Id FROM Account")["id"])
+    assert info["state"] == "Failed"
+    assert info["errorMessage"] == (
+        "Failed to process query: Your query request was running for too long."
+    )
+
+
+def finished_or_failed(api: Api, job_id: str) -> dict[str, Any]:
+    return api.json("GET", f"{BASE}/jobs/query/{job_id}")
