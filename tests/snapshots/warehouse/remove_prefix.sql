@@ -1,0 +1,1 @@
+REMOVE @LHT.LHT_STAGE/Case/run1/

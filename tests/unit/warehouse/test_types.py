@@ -1,0 +1,119 @@
+"""Salesforce → Snowflake type map (every type in spec §2.4.3 / §6) and staging conversions."""
+
+from __future__ import annotations
+
+import pytest
+
+from lht.errors import ConfigError
+from lht.warehouse.types import convert_expression, declared_type, snowflake_type
+
+EVERY_TYPE = {
+    "id": "VARCHAR(18)",
+    "reference": "VARCHAR(18)",
+    "masterrecord": "VARCHAR(18)",
+    "string": "VARCHAR",
+    "textarea": "VARCHAR",
+    "picklist": "VARCHAR",
+    "multipicklist": "VARCHAR",
+    "combobox": "VARCHAR",
+    "email": "VARCHAR",
+    "phone": "VARCHAR",
+    "url": "VARCHAR",
+    "encryptedstring": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "int": "NUMBER(9,0)",
+    "long": "NUMBER(19,0)",
+    "double": "NUMBER(18,2)",
+    "currency": "NUMBER(18,2)",
+    "percent": "NUMBER(18,2)",
+    "date": "DATE",
+    "datetime": "TIMESTAMP_NTZ(3)",
+    "time": "TIME(3)",
+    "base64": None,
+    "address": None,
+    "location": None,
+    "anyType": "VARCHAR",
+    "complexvalue": "VARIANT",
+    "json": "VARIANT",
+    "datacategorygroupreference": "VARCHAR",
+    "junctionidlist": "VARCHAR",
+    "byte": "VARCHAR",
+}
+
+
+@pytest.mark.parametrize(("sf_type", "expected"), sorted(EVERY_TYPE.items()))
+def test_snowflake_type_every_salesforce_type_maps(sf_type: str, expected: str | None) -> None:
+    got = snowflake_type(sf_type, length=255, precision=18, scale=2, digits=9)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("sf_type", "kwargs", "expected"),
+    [
+        ("int", {"digits": 0}, "NUMBER(18,0)"),
+        ("int", {"digits": 39}, "NUMBER(18,0)"),
+        ("int", {"digits": 38}, "NUMBER(38,0)"),
+        ("double", {"precision": 0, "scale": 0}, "FLOAT"),
+        ("double", {"precision": 39, "scale": 2}, "FLOAT"),
+        ("double", {"precision": 38, "scale": 10}, "NUMBER(38,10)"),
+        ("currency", {"precision": 5, "scale": 6}, "FLOAT"),
+        ("percent", {"precision": 3, "scale": 0}, "NUMBER(3,0)"),
+        ("string", {"length": 80}, "VARCHAR"),
+        ("DateTime", {}, "TIMESTAMP_NTZ(3)"),
+        ("some_future_type", {}, "VARCHAR"),
+    ],
+)
+def test_snowflake_type_edge_cases(sf_type: str, kwargs: dict[str, int], expected: str) -> None:
+    assert snowflake_type(sf_type, **kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "expected"),
+    [
+        ("VARCHAR(18)", 'd."X"'),
+        ("VARCHAR", 'd."X"'),
+        ("NUMBER(18,2)", 'TO_NUMBER(d."X", 18, 2)'),
+        ("NUMBER(19,0)", 'TO_NUMBER(d."X", 19, 0)'),
+        ("number(9, 0)", 'TO_NUMBER(d."X", 9, 0)'),
+        ("FLOAT", 'TO_DOUBLE(d."X")'),
+        ("BOOLEAN", 'CAST(d."X" AS BOOLEAN)'),
+        ("DATE", "TO_DATE(d.\"X\", 'YYYY-MM-DD')"),
+        ("TIMESTAMP_NTZ(3)", 'CAST(d."X" AS TIMESTAMP_NTZ(3))'),
+        ("TIME(3)", "CAST(RTRIM(d.\"X\", 'Z') AS TIME(3))"),
+        ("VARIANT", 'PARSE_JSON(d."X")'),
+    ],
+)
+def test_convert_expression_per_type(sql_type: str, expected: str) -> None:
+    assert convert_expression(sql_type, 'd."X"') == expected
+
+
+@pytest.mark.parametrize("sql_type", ["BINARY", "GEOGRAPHY", "ARRAY", "NUMBER(18", "x; DROP"])
+def test_convert_expression_unknown_type_fails_loudly(sql_type: str) -> None:
+    with pytest.raises(ConfigError):
+        convert_expression(sql_type, '"X"')
+
+
+def test_every_mapped_type_has_a_conversion() -> None:
+    for sf_type in EVERY_TYPE:
+        mapped = snowflake_type(sf_type, precision=18, scale=2, digits=9)
+        if mapped is not None:
+            assert convert_expression(mapped, '"X"')
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (("TEXT", None, None, 18), "VARCHAR(18)"),
+        (("TEXT", None, None, 16777216), "VARCHAR"),
+        (("TEXT", None, None, None), "VARCHAR"),
+        (("NUMBER", 18, 2, None), "NUMBER(18,2)"),
+        (("NUMBER", 19, 0, None), "NUMBER(19,0)"),
+        (("FLOAT", None, None, None), "FLOAT"),
+        (("TIMESTAMP_NTZ", None, None, None), "TIMESTAMP_NTZ"),
+        (("boolean", None, None, None), "BOOLEAN"),
+    ],
+)
+def test_declared_type_from_information_schema(
+    row: tuple[str, int | None, int | None, int | None], expected: str
+) -> None:
+    assert declared_type(*row) == expected
