@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from emulator.ids import make_id
@@ -50,99 +50,93 @@ def mix(value: int) -> int:
 
 
 def _hasher(ctx: GenContext, field: str) -> Callable[[int], int]:
+    """index -> 64-bit hash, salted per (seed, object, field); mix() inlined for speed."""
     salt = ctx.salt(field)
 
     def hashed(index: int) -> int:
-        return mix((index * 0x9E3779B97F4A7C15 + salt) & _MASK)
+        x = (index * 0x9E3779B97F4A7C15 + salt) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        return x ^ (x >> 31)
 
     return hashed
 
 
-def _nullable(ctx: GenContext, field: str, null_rate: float, inner: RowFn) -> RowFn:
-    if null_rate <= 0:
-        return inner
-    threshold = int(null_rate * 1000)
-    hashed = _hasher(ctx, field + "#null")
-    return lambda i: None if hashed(i) % 1000 < threshold else inner(i)
+def _from_hash(
+    ctx: GenContext, field: str, null_rate: float, make: Callable[[int, int], Any]
+) -> RowFn:
+    """index -> value: one hash per value; its low bits decide null, the rest feed `make(h, i)`."""
+    salt = ctx.salt(field)
+    threshold = int(null_rate * 1024)
+
+    def value(i: int) -> Any:  # the body of _hasher, inlined: this runs once per value
+        x = (i * 0x9E3779B97F4A7C15 + salt) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        h = x ^ (x >> 31)
+        return None if h & 1023 < threshold else make(h >> 10, i)
+
+    return value
 
 
 def choice(values: Sequence[Any], null_rate: float = 0.0) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, pool, size = _hasher(ctx, field), tuple(values), len(values)
-        return _nullable(ctx, field, null_rate, lambda i: pool[hashed(i) % size])
-
-    return factory
+    pool, size = tuple(values), len(values)
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: pool[h % size])
 
 
 def multichoice(values: Sequence[str], null_rate: float = 0.0) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, pool = _hasher(ctx, field), tuple(values)
+    pool = tuple(values)
+    combos = (1 << len(pool)) - 1
 
-        def value(i: int) -> str:
-            bits = hashed(i) % ((1 << len(pool)) - 1) + 1
-            return ";".join(v for n, v in enumerate(pool) if bits >> n & 1)
+    def make(h: int, i: int) -> str:
+        bits = h % combos + 1
+        return ";".join(v for n, v in enumerate(pool) if bits >> n & 1)
 
-        return _nullable(ctx, field, null_rate, value)
-
-    return factory
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
 
 
 def integer(low: int, high: int, null_rate: float = 0.0) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, span = _hasher(ctx, field), high - low + 1
-        return _nullable(ctx, field, null_rate, lambda i: low + hashed(i) % span)
-
-    return factory
+    span = high - low + 1
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: low + h % span)
 
 
 def decimal(low: float, high: float, scale: int, null_rate: float = 0.0) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, unit = _hasher(ctx, field), 10**scale
-        span = int((high - low) * unit) + 1
+    unit = 10**scale
+    span = int((high - low) * unit) + 1
 
-        def value(i: int) -> float:
-            return float(round(low + (hashed(i) % span) / unit, scale))
+    def make(h: int, i: int) -> float:
+        return float(round(low + (h % span) / unit, scale))
 
-        return _nullable(ctx, field, null_rate, value)
-
-    return factory
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
 
 
 def boolean(p_true: float = 0.5) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, threshold = _hasher(ctx, field), int(p_true * 1000)
-        return lambda i: hashed(i) % 1000 < threshold
-
-    return factory
+    threshold = int(p_true * 1000)
+    return lambda ctx, field: _from_hash(ctx, field, 0.0, lambda h, i: h % 1000 < threshold)
 
 
 def text(
     template: str, pools: Mapping[str, Sequence[str]] | None = None, null_rate: float = 0.0
 ) -> Factory:
     """Format `template` with {i} (row index), {n} (1-based) and one word per named pool."""
-    named = {k: tuple(v) for k, v in (pools or {}).items()}
+    named = [(k, tuple(v)) for k, v in (pools or {}).items()]
+    if not named:
+        fmt = template.format
+        return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: fmt(i=i, n=i + 1))
 
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed = _hasher(ctx, field)
+    def make(h: int, i: int) -> str:
+        words = {k: pool[(h >> (7 * n)) % len(pool)] for n, (k, pool) in enumerate(named)}
+        return template.format(i=i, n=i + 1, **words)
 
-        def value(i: int) -> str:
-            h = hashed(i)
-            words = {
-                k: pool[(h >> (7 * n)) % len(pool)] for n, (k, pool) in enumerate(named.items())
-            }
-            return template.format(i=i, n=i + 1, **words)
-
-        return _nullable(ctx, field, null_rate, value)
-
-    return factory
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
 
 
 def reference(target: str, null_rate: float = 0.0) -> Factory:
     def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, count, prefix = _hasher(ctx, field), ctx.counts.get(target, 0), ctx.prefixes[target]
+        count, prefix = ctx.counts.get(target, 0), ctx.prefixes[target]
         if count <= 0:
             return lambda i: None
-        return _nullable(ctx, field, null_rate, lambda i: make_id(prefix, hashed(i) % count))
+        return _from_hash(ctx, field, null_rate, lambda h, i: make_id(prefix, h % count))
 
     return factory
 
@@ -177,8 +171,8 @@ def created() -> Factory:
 
 
 def modified() -> Factory:
-    """SystemModstamp/LastModifiedDate: after CreatedDate, before the next row's: time-ordered
-    by index."""
+    """SystemModstamp/LastModifiedDate: after the row's CreatedDate and before the next row's,
+    so virtual rows are time-ordered by index (and by Id)."""
 
     def factory(ctx: GenContext, field: str) -> RowFn:
         start, span, rows = _timeline(ctx)
@@ -188,48 +182,45 @@ def modified() -> Factory:
     return factory
 
 
+def modified_bounds(ctx: GenContext, index: int) -> tuple[datetime, datetime]:
+    """[lowest, highest] SystemModstamp that virtual row `index` can have (for range pruning)."""
+    start, span, rows = _timeline(ctx)
+    step = max(span // rows, 1)
+    base = start + index * span // rows
+    return _EPOCH + timedelta(seconds=base), _EPOCH + timedelta(seconds=base + step - 1)
+
+
 def day(days_back_max: int, days_ahead_max: int = 0, null_rate: float = 0.0) -> Factory:
+    span = days_back_max + days_ahead_max + 1
+
     def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, base = _hasher(ctx, field), ctx.history_end.date()
-        span = days_back_max + days_ahead_max + 1
-        return _nullable(
-            ctx, field, null_rate, lambda i: base + timedelta(days=hashed(i) % span - days_back_max)
-        )
+        base = ctx.history_end.date() - timedelta(days=days_back_max)
+        return _from_hash(ctx, field, null_rate, lambda h, i: base + timedelta(days=h % span))
 
     return factory
 
 
 def moment(days_back_max: int, null_rate: float = 0.0) -> Factory:
+    span = days_back_max * 86400
+
     def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed, end = _hasher(ctx, field), ctx.history_end
-        span = days_back_max * 86400
-        return _nullable(ctx, field, null_rate, lambda i: end - timedelta(seconds=hashed(i) % span))
+        end = ctx.history_end
+        return _from_hash(ctx, field, null_rate, lambda h, i: end - timedelta(seconds=h % span))
 
     return factory
 
 
 def clock_time(null_rate: float = 0.0) -> Factory:
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed = _hasher(ctx, field)
+    def make(h: int, i: int) -> time:
+        return time(h % 24, (h >> 8) % 60, (h >> 16) % 60, ((h >> 24) % 1000) * 1000)
 
-        def value(i: int) -> time:
-            h = hashed(i)
-            return time(h % 24, (h >> 8) % 60, (h >> 16) % 60, ((h >> 24) % 1000) * 1000)
-
-        return _nullable(ctx, field, null_rate, value)
-
-    return factory
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
 
 
 def blob(null_rate: float = 0.0) -> Factory:
     """base64 fields hold bytes; REST renders them as a blob URL."""
 
-    def factory(ctx: GenContext, field: str) -> RowFn:
-        hashed = _hasher(ctx, field)
-        return _nullable(ctx, field, null_rate, lambda i: f"blob-{i}-{hashed(i) % 99991}".encode())
+    def make(h: int, i: int) -> bytes:
+        return f"blob-{i}-{h % 99991}".encode()
 
-    return factory
-
-
-def as_date(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)

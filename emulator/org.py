@@ -24,6 +24,7 @@ from emulator.faults import Faults
 from emulator.http import SalesforceHttpError
 from emulator.limits import Limits
 from emulator.options import Options, register_option
+from emulator.pruning import candidate_indices
 from emulator.query_exec import RowFn, compile_condition, order_indices, project
 from emulator.reqlog import RequestLog
 from emulator.schema import FieldDef, ObjectDef, Schema
@@ -178,7 +179,7 @@ class Org(WriteMixin):
     def matching_indices(self, query: Query, include_deleted: bool) -> Iterable[int]:
         """Row indices matching the query's WHERE, ORDER BY, OFFSET and LIMIT."""
         data = self.data(query.sobject)
-        rows: Iterable[int] = data.indices()
+        rows: Iterable[int] = candidate_indices(data, query.where)
         deleted = data.deleted
         if not include_deleted and deleted:
             rows = (i for i in rows if i not in deleted)

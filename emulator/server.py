@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
 register_option("http.gzip", True, "Gzip responses when the request sends Accept-Encoding: gzip.")
 register_option("http.gzip_min_bytes", 1024, "Smallest in-memory body worth gzipping.")
+register_option("http.gzip_level", 1, "zlib level for on-the-fly gzip (1 = fastest).", range(10))
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -55,8 +56,8 @@ def _read_chunked(rfile: Any) -> bytes:
         rfile.readline()
 
 
-def _gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+def _gzip_stream(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
     for chunk in chunks:
         out = compressor.compress(chunk)
         if out:
@@ -148,6 +149,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         wants_gzip = "gzip" in req.headers.get("Accept-Encoding", "").lower() and bool(
             org.options["http.gzip"]
         )
+        level = int(org.options["http.gzip_level"])
         if response.header("Content-Encoding") is not None:
             wants_gzip = False  # the handler already encoded it (Bulk results: pre-gzipped blocks)
         if response.file is not None:
@@ -155,17 +157,17 @@ class RequestHandler(BaseHTTPRequestHandler):
             if wants_gzip and gz.exists():
                 return gz, gz.stat().st_size, True
             if wants_gzip:
-                return _gzip_stream(_file_chunks(response.file)), None, True
+                return _gzip_stream(_file_chunks(response.file), level), None, True
             return response.file, response.file.stat().st_size, False
         if response.chunks is not None:
             return (
-                (_gzip_stream(response.chunks), None, True)
+                (_gzip_stream(response.chunks, level), None, True)
                 if wants_gzip
                 else (response.chunks, None, False)
             )
         body = response.body
         if wants_gzip and len(body) >= int(org.options["http.gzip_min_bytes"]):
-            packed = gzip.compress(body, 6)
+            packed = gzip.compress(body, level)
             return packed, len(packed), True
         return body, len(body), False
 

@@ -98,6 +98,17 @@ class ObjectData:
             self._fns[key] = fn
         return fn
 
+    def read_fn(self, name: str) -> RowFn:
+        """Like `field_fn`, but skips the overlay lookup while no row of the object has changed
+        (the function is chosen when a query starts: later changes are not seen by it)."""
+        fdef = self.obj.field(name)
+        if fdef is None:
+            raise KeyError(name)
+        plain = fdef.formula is None and fdef.type not in ("address", "location")
+        if plain and not self.overlay:
+            return self._virtual_fn(fdef)
+        return self.field_fn(name)
+
     def _build_fn(self, fdef: FieldDef) -> RowFn:
         if fdef.formula is not None:
             formula = fdef.formula
@@ -191,7 +202,7 @@ def relationship_fn(
     """index -> value of a dotted path ("Owner.Name") starting at `data`'s object."""
     head, _, rest = path.partition(".")
     if not rest:
-        return data.field_fn(head)
+        return data.read_fn(head)
     ref = data.obj.relationship(head)
     if ref is None or not ref.reference_to:
         raise KeyError(path)
