@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sf_contract import add_record_rule
+from sf_contract import add_record_rule, set_option
 
 from lht.salesforce.client import SalesforceClient
 from lht.salesforce.soql import quote_string
@@ -73,3 +73,30 @@ def test_collections_upsert_and_delete_results_are_data(client: SalesforceClient
     deleted = client.collection_delete([good[0].id or "", good[0].id or ""])
     assert deleted[0].success
     assert names_by_id(client, [good[0].id or ""]) == {}
+
+
+def test_ingest_upsert_on_external_id_reports_created_flags(client: SalesforceClient) -> None:
+    existing = next(client.query_records("SELECT Id, External_Id__c FROM X__c LIMIT 1"))
+    body = f"External_Id__c,Name\n{existing['External_Id__c']},LHT upserted\nLHT-NEW-1,LHT new\n"
+    job = client.ingest_job("X__c", "upsert", external_id_field="External_Id__c")
+    job.upload(body.encode())
+    job.close()
+    assert job.wait(timeout=120.0).records_failed == 0
+    created = {r["External_Id__c"]: r["sf__Created"] for r in job.successful_results()}
+    assert created == {existing["External_Id__c"]: "false", "LHT-NEW-1": "true"}
+    soql = "SELECT Id, Name FROM X__c WHERE External_Id__c = " + quote_string(
+        existing["External_Id__c"]
+    )
+    assert [r["Name"] for r in client.query_records(soql)] == ["LHT upserted"]
+
+
+def test_ingest_aborted_job_lists_unprocessed_records(client: SalesforceClient, emu: Any) -> None:
+    set_option(emu, "bulk.polls_upload_complete", 5)
+    job = client.ingest_job("Account", "insert")
+    job.upload(b"Name\nLHT never 1\nLHT never 2\n")
+    job.close()
+    job.abort()
+    result = job.wait(timeout=60.0)
+    assert result.state == "Aborted" and result.records_processed == 0
+    assert list(job.unprocessed_records()) == [{"Name": "LHT never 1"}, {"Name": "LHT never 2"}]
+    assert list(job.successful_results()) == []

@@ -126,3 +126,16 @@ def test_bulk_query_unsupported_compound_field_raises_unsupported(
 
     with pytest.raises(SalesforceUnsupported, match="compound"):
         client.bulk_query("SELECT Id, BillingAddress FROM Account")
+
+
+@pytest.mark.parametrize("sobject", ["Account", "Contact", "Opportunity", "Lead", "Case", "X__c"])
+def test_bulk_query_all_bulk_queryable_fields_header_matches_describe(
+    client: SalesforceClient, sobject: str
+) -> None:
+    described = client.describe(sobject)
+    names = [f.name for f in described.bulk_queryable_fields]
+    job = client.bulk_query(build_select(sobject, names))
+    pages = list(job.pages())
+    job.delete()
+    assert all(p.header == names for p in pages if p.records)
+    assert sum(p.records for p in pages) == client.count(sobject)
