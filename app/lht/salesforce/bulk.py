@@ -32,6 +32,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+MAX_SOQL_CHARS = 100_000
 TERMINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 _CHUNK = 1 << 20
 
@@ -129,6 +130,8 @@ def create_query_job(
     transport: Transport, base: str, soql: str, include_deleted: bool = True
 ) -> dict[str, Any]:
     """POST ``jobs/query``; returns the job info (state ``UploadComplete``)."""
+    if len(soql) > MAX_SOQL_CHARS:
+        raise ConfigError(f"Bulk query SOQL is {len(soql)} characters; the limit is 100,000")
     body = {
         "operation": "queryAll" if include_deleted else "query",
         "query": soql,

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
-from lht.errors import ConfigError, SalesforceError
+from lht.errors import ConfigError, SalesforceError, SalesforceUnsupported
 from lht.salesforce.describe import SObjectDescribe, parse_describe
 from lht.salesforce.soql import (
     build_count,
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Records per sObject Collections request (Salesforce's hard cap).
 COLLECTION_LIMIT = 200
+#: Encoded ``q=`` length kept below Salesforce's 16,384-byte URI + headers limit.
+MAX_REST_SOQL_URL_CHARS = 15_000
 _SELECT_LIST = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s", re.IGNORECASE | re.DOTALL)
 
 
@@ -149,6 +152,11 @@ class RestApi:
     ) -> Iterator[dict[str, Any]]:
         """Stream flattened records page by page, following ``nextRecordsUrl``."""
         resource = "queryAll" if include_deleted else "query"
+        if len(quote_plus(soql)) > MAX_REST_SOQL_URL_CHARS:
+            raise SalesforceUnsupported(
+                f"{resource}: SOQL of {len(soql)} characters exceeds the REST URI limit "
+                "(16,384 bytes); select fewer fields or use a Bulk query"
+            )
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"} if batch_size else None
         paths = selected_paths(soql)
         url: str | None = f"{self.base}/{resource}"

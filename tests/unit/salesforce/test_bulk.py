@@ -181,3 +181,10 @@ def test_list_jobs_follows_next_records_url_until_null() -> None:
     assert [j["id"] for j in make_client(adapter).list_jobs("query")] == ["750A", "750B"]
     with pytest.raises(ConfigError):
         list(make_client(ReplayAdapter()).list_jobs("bogus"))
+
+
+def test_bulk_query_soql_over_100k_characters_rejected_before_request() -> None:
+    adapter = ReplayAdapter()
+    with pytest.raises(ConfigError, match="100,000"):
+        make_client(adapter).bulk_query("SELECT Id FROM Account WHERE " + "Id != null AND " * 8000)
+    assert adapter.requests == []

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sf_replay import FIXTURES, Canned, ReplayAdapter, json_response, make_client, token_response
 
-from lht.errors import ConfigError
+from lht.errors import ConfigError, SalesforceUnsupported
 from lht.salesforce.rest import flatten_record, selected_paths
 
 
@@ -209,3 +209,11 @@ def test_collection_delete_id_with_comma_rejected_before_request() -> None:
     with pytest.raises(ConfigError, match="record Id"):
         make_client(adapter).collection_delete(["001000000000001AAA,x"])
     assert len(adapter.requests) == 0
+
+
+def test_query_records_soql_beyond_uri_limit_raises_unsupported_without_request() -> None:
+    adapter = ReplayAdapter()
+    fields = ", ".join(f"Field_{n:04d}__c" for n in range(1200))
+    with pytest.raises(SalesforceUnsupported, match="URI limit"):
+        next(make_client(adapter).query_records(f"SELECT {fields} FROM Account"))
+    assert adapter.requests == []
