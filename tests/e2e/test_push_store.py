@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from lht.errors import ConfigError
+from lht.errors import ConcurrentRunError, ConfigError
 from lht.push.executor import push
 from lht.push.options import PushOptions, PushRequest
+from lht.push.plan import plan_push
+from lht.push.source import classify_source
 from lht.push.store import WarehousePushStore
 from tests.e2e.push_support import new_schema, rows, shared_session
 from tests.unit.push.push_builders import contact_describe
@@ -147,3 +149,16 @@ def test_push_store_empty_source_is_noop(session: Any, source: str) -> None:
     now = datetime.now(UTC)
     run = rows(session, "SELECT STATUS, ENDED_AT FROM LHT.PUSH_RUNS WHERE RUN_ID = ?", "emptyrun1")
     assert run[0]["STATUS"] == "SUCCEEDED" and run[0]["ENDED_AT"] <= now.replace(tzinfo=None)
+
+
+def test_push_store_second_concurrent_push_fails_fast(session: Any, source: str) -> None:
+    store = WarehousePushStore(session)
+    request = PushRequest("Contact", "upsert", source, PushOptions(external_id_field="Ext_Id__c"))
+    columns = store.source_columns(classify_source(source))
+    plan = plan_push(request, contact_describe(), columns)
+    sf = FakeSalesforce(contact_describe())
+    with store.lock(plan, "holder-run"), pytest.raises(ConcurrentRunError, match="holder-run"):
+        push(request, sf, WarehousePushStore(session))
+    assert sf.jobs == [] and sf.collection_calls == []
+    summary = push(request, sf, WarehousePushStore(session))  # released: runs again
+    assert summary.rows_sent == 3

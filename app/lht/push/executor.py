@@ -66,17 +66,18 @@ def push(
     """Run one push; returns the summary (``success`` per the documented rule)."""
     run_id = run_id or uuid.uuid4().hex
     plan = _prepare(request, sf, store)
-    started = now()
-    tally = Tally()
-    writer = store.writer(run_id, plan.sobject)
-    try:
-        tally.method = _execute(plan, sf, store, writer, tally, poll=poll)
-    except LhtError as exc:
-        summary = _summary(tally, run_id, plan, f"{type(exc).__name__}: {exc}")
-        _record_failure(store, writer, plan, _run_values(summary, plan, started, now(), sf))
-        raise
-    summary = _summary(tally, run_id, plan, None)
-    store.commit(writer, plan, _run_values(summary, plan, started, now(), sf))
+    with store.lock(plan, run_id):
+        started = now()
+        tally = Tally()
+        writer = store.writer(run_id, plan.sobject)
+        try:
+            tally.method = _execute(plan, sf, store, writer, tally, poll=poll)
+        except LhtError as exc:
+            summary = _summary(tally, run_id, plan, f"{type(exc).__name__}: {exc}")
+            _record_failure(store, writer, plan, _run_values(summary, plan, started, now(), sf))
+            raise
+        summary = _summary(tally, run_id, plan, None)
+        store.commit(writer, plan, _run_values(summary, plan, started, now(), sf))
     log.info("push %s %s: %s", plan.operation, plan.sobject, summary.status)
     return summary
 

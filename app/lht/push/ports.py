@@ -10,6 +10,7 @@ Unit tests implement both with in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from lht.push.columns import SourceColumn
@@ -72,6 +73,11 @@ class PushStore(Protocol):
         ...
 
     def writer(self, run_id: str, sobject: str) -> RunWriter: ...
+    def lock(self, plan: PushPlan, run_id: str) -> AbstractContextManager[Any]:
+        """Held while the run sends and commits; a second push of the same source → object
+        fails fast with ConcurrentRunError."""
+        ...
+
     def commit(self, writer: RunWriter, plan: PushPlan, run: Mapping[str, Any]) -> None:
         """One transaction: results, accepted hashes (diff mode), the PUSH_RUNS row."""
         ...

@@ -10,6 +10,7 @@ flat), COPY-ed into per-run transient staging tables before the commit, and move
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -21,11 +22,14 @@ from lht.push.plan import PushPlan
 from lht.push.render import csv_line
 from lht.push.results import ResultRow
 from lht.push.source import PushSource
+from lht.state.bootstrap import ensure_state_tables
+from lht.state.locks import TargetLock
 from lht.warehouse import push_statements as ps
 from lht.warehouse import statements as st
 from lht.warehouse.identifiers import TableName
 from lht.warehouse.runner import StatementRunner
 from lht.warehouse.stage import StageWriter
+from lht.warehouse.state_statements import StateTables
 
 __all__ = ["StagedRunWriter", "WarehousePushStore"]
 
@@ -96,6 +100,7 @@ class WarehousePushStore:
         self.stage = StageWriter(session, stage_name)
         self.stage_name = stage_name
         self._now = now or (lambda: datetime.now(UTC))
+        self._state = StateTables(schema)
 
     def ensure_tables(self) -> None:
         for stmt in (ps.create_runs_table(self.tables), ps.create_results_table(self.tables),
@@ -131,6 +136,14 @@ class WarehousePushStore:
         stmt = ps.read_source(relation, order_by=order, diff=diff)
         for row in ps.stream_rows(self.runner, stmt):
             yield row[:width], row[width]
+
+    def lock(self, plan: PushPlan, run_id: str) -> TargetLock:
+        """A row in LHT.SYNC_LOCKS for ``PUSH <sobject> <source>`` (shared lock table)."""
+        ensure_state_tables(self.runner, self._state)
+        digest = hashlib.sha256(plan.source.identity.encode("utf-8")).hexdigest()[:16]
+        name = plan.source.identity if plan.source.kind == "table" else f"query {digest}"
+        return TargetLock(self.runner, self._state, f"PUSH {plan.sobject} {name}", run_id,
+                          clock=self._now)  # fmt: skip
 
     def writer(self, run_id: str, sobject: str) -> StagedRunWriter:
         return StagedRunWriter(self.stage, run_id, sobject)

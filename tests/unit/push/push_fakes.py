@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lht.errors import SalesforceUnavailable
+from lht.errors import ConcurrentRunError, SalesforceUnavailable
 from lht.push.columns import SourceColumn
 from lht.push.plan import PushPlan
 from lht.push.results import ResultRow
@@ -171,6 +172,7 @@ class MemoryStore:
         self.failed_runs: list[dict[str, Any]] = []
         self.commit_error: Exception | None = None
         self.read_count = 0
+        self.locked_by: str | None = None
 
     def ensure_tables(self) -> None:
         pass
@@ -186,6 +188,16 @@ class MemoryStore:
             if plan.options.only_changed and index is not None:
                 stored = self.hashes.get((plan.source.identity, plan.sobject, str(row[index])))
             yield row, stored
+
+    @contextlib.contextmanager
+    def lock(self, plan: PushPlan, run_id: str) -> Iterator[None]:
+        if self.locked_by:
+            raise ConcurrentRunError(f"held by {self.locked_by}")
+        self.locked_by = run_id
+        try:
+            yield
+        finally:
+            self.locked_by = None
 
     def writer(self, run_id: str, sobject: str) -> MemoryWriter:
         return MemoryWriter(run_id)

@@ -6,7 +6,7 @@ import pytest
 from push_builders import cols, contact_describe, request
 from push_fakes import FakeSalesforce, MemoryStore
 
-from lht.errors import ConfigError, SalesforceUnavailable, WarehouseError
+from lht.errors import ConcurrentRunError, ConfigError, SalesforceUnavailable, WarehouseError
 from lht.push.executor import push
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -243,3 +243,21 @@ def test_push_poll_timeout_passed_to_wait():
         store,
     )
     assert sf.waits == [12.0]
+
+
+def test_push_concurrent_run_of_same_source_fails_fast_without_sending():
+    store = upsert_store(3)
+    store.locked_by = "other-run"
+    sf = FakeSalesforce(contact_describe())
+    with pytest.raises(ConcurrentRunError, match="other-run"):
+        push(request("upsert", external_id_field="Ext_Id__c"), sf, store)
+    assert sf.jobs == [] and sf.collection_calls == [] and store.runs == []
+
+
+def test_push_releases_lock_after_failure():
+    store = upsert_store(300)
+    sf = FakeSalesforce(contact_describe())
+    sf.fail_upload_at = 1
+    with pytest.raises(SalesforceUnavailable):
+        push(request("upsert", external_id_field="Ext_Id__c", collections_threshold=0), sf, store)
+    assert store.locked_by is None
