@@ -44,9 +44,7 @@ def _convert(runner: StatementRunner, sql_type: str, raw: str | None) -> Any:
         ("string", {}, 'Acme "Global", Inc.', 'Acme "Global", Inc.'),
         ("id", {}, "001R0000003hBbLIAU", "001R0000003hBbLIAU"),
         ("currency", {"precision": 18, "scale": 2}, None, None),
-        pytest.param("datetime", {}, None, None, marks=pytest.mark.xfail(
-            strict=True, reason="stand-in reads NULL TIMESTAMP_NTZ as 1970-01-01 (fakesnow.arrow "
-            "drops the null mask); needs a lht.local.fakesnow_patch fix")),
+        ("datetime", {}, None, None),
     ],
 )  # fmt: skip
 def test_conversion_bulk_value_gives_typed_value(

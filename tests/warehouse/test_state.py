@@ -163,11 +163,6 @@ def test_lock_context_releases_on_error(runner: StatementRunner, tables: sst.Sta
     assert runner.run(sst.read_lock(tables, key)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stand-in bug: fakesnow.arrow.timestamp_to_sf_struct drops the null mask, so NULL "
-    "TIMESTAMP_NTZ reads back as 1970-01-01; needs a lht.local.fakesnow_patch fix (FOUNDATION)",
-)
 def test_advance_watermark_none_reads_back_none(
     runner: StatementRunner, tables: sst.StateTables
 ) -> None:
