@@ -17,14 +17,22 @@ import requests
 
 from lht.errors import ConfigError, SalesforceAuthError
 
-__all__ = ["TOKEN_PATH", "AccessToken", "Credentials", "parse_token_response", "token_form"]
+__all__ = [
+    "TOKEN_PATH",
+    "AccessToken",
+    "Credentials",
+    "check_url",
+    "parse_token_response",
+    "token_form",
+]
 
 log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/services/oauth2/token"
 
 
-def _check_url(value: str, what: str) -> str:
+def check_url(value: str, what: str) -> str:
+    """``value`` without a trailing slash if it is an http(s) URL, else ConfigError."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{what} must be an http(s) URL, got {value!r}")
@@ -40,7 +48,7 @@ class Credentials:
     client_secret: str = field(repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "login_url", _check_url(self.login_url, "login_url"))
+        object.__setattr__(self, "login_url", check_url(self.login_url, "login_url"))
         if not self.client_id or not self.client_secret:
             raise ConfigError("Salesforce client_id and client_secret are required")
 
@@ -118,7 +126,7 @@ def parse_token_response(response: requests.Response, credentials: Credentials) 
         )
     issued = body.get("issued_at")
     log.info("Salesforce login succeeded; instance %s", instance)
-    return AccessToken(token, _check_url(instance, "instance_url"), str(issued) if issued else None)
+    return AccessToken(token, check_url(instance, "instance_url"), str(issued) if issued else None)
 
 
 def _oauth_error(body: Any) -> tuple[str, str]:

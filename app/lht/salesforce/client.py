@@ -15,7 +15,7 @@ import requests
 
 from lht.config import API_VERSION, DEFAULT_TIMEOUT_SECONDS
 from lht.errors import ConfigError, SalesforceJobFailed
-from lht.salesforce.auth import Credentials
+from lht.salesforce.auth import AccessToken, Credentials, check_url
 from lht.salesforce.bulk import (
     BulkPage,
     BulkQueryJob,
@@ -32,6 +32,7 @@ from lht.salesforce.retry import RetryPolicy
 from lht.salesforce.transport import ApiUsage, Transport
 
 __all__ = [
+    "AccessToken",
     "ApiUsage",
     "BulkPage",
     "BulkQueryJob",
@@ -62,7 +63,7 @@ class SalesforceClient:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: Credentials | AccessToken,
         api_version: str = API_VERSION,
         *,
         session: requests.Session | None = None,
@@ -80,6 +81,18 @@ class SalesforceClient:
         )  # fmt: skip
         self.rest = RestApi(self.transport, self.api_version)
         self.poll = poll or PollPolicy()
+
+    @classmethod
+    def from_access_token(
+        cls, instance_url: str, access_token: str, **kwargs: Any
+    ) -> SalesforceClient:
+        """A client for an existing token (legacy ``access_info``): no login, no refresh.
+
+        A 401 then raises SalesforceAuthError; prefer client credentials for long runs.
+        """
+        if not access_token:
+            raise ConfigError("access_token is empty")
+        return cls(AccessToken(access_token, check_url(instance_url, "instance_url")), **kwargs)
 
     @property
     def base(self) -> str:

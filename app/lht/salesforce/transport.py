@@ -129,7 +129,7 @@ class Transport:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: Credentials | AccessToken,
         *,
         session: requests.Session | None = None,
         timeout: float = 60.0,
@@ -140,14 +140,15 @@ class Transport:
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        self._credentials = credentials
+        # A bare AccessToken (legacy callers) works until it expires; it cannot be refreshed.
+        self._credentials = credentials if isinstance(credentials, Credentials) else None
         self._session = session if session is not None else requests.Session()
         self._timeout = timeout
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleeper
         self._clock = clock
         self._rand = rand
-        self._token: AccessToken | None = None
+        self._token = credentials if isinstance(credentials, AccessToken) else None
         self._token_lock = threading.RLock()
         self._usage_lock = threading.Lock()
         self._calls = 0
@@ -225,7 +226,7 @@ class Transport:
                 headers=merged, stream=stream, timeout=self._timeout, verify=self._session.verify,
             )  # fmt: skip
             response = self._with_retries(attempt, where, counted=True, idempotent=idempotent)
-            if response.status_code == 401 and not refreshed:
+            if response.status_code == 401 and not refreshed and self._credentials is not None:
                 refreshed = True
                 response.close()
                 log.info("%s: session invalid; refreshing the token once and replaying", where)
@@ -249,6 +250,11 @@ class Transport:
 
     def _fetch_token(self) -> AccessToken:
         creds = self._credentials
+        if creds is None:
+            raise SalesforceAuthError(
+                "the supplied access token is no longer valid and cannot be refreshed "
+                "without client credentials"
+            )
 
         def attempt() -> requests.Response:
             return self._session.post(

@@ -26,6 +26,7 @@ from lht.errors import (
     SalesforceUnsupported,
 )
 from lht.salesforce.auth import Credentials
+from lht.salesforce.client import SalesforceClient
 from lht.salesforce.retry import RetryPolicy
 from lht.salesforce.transport import parse_limit_info
 
@@ -313,3 +314,18 @@ def test_certificate_verification_failure_not_retried() -> None:
     with pytest.raises(SalesforceError, match="TLS certificate verification failed") as info:
         make_client(adapter, fake).limits()
     assert not info.value.retryable and fake.sleeps == []
+
+
+def test_from_access_token_uses_token_without_login_and_never_refreshes() -> None:
+    adapter = ReplayAdapter(json_response(LIMITS), json_response(EXPIRED, status=401))
+    session = requests.Session()
+    session.mount("https://", adapter)
+    client = SalesforceClient.from_access_token(
+        "https://acme.my.salesforce.com/", TOKEN, session=session
+    )
+    assert client.limits() == LIMITS
+    with pytest.raises(SalesforceAuthError, match="INVALID_SESSION_ID") as info:
+        client.limits()
+    assert TOKEN not in str(info.value)
+    assert adapter.paths == ["GET /services/data/v62.0/limits/"] * 2
+    assert adapter.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
