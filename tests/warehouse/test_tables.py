@@ -85,6 +85,23 @@ def test_replace_table_keeps_declared_types(
     ]  # fmt: skip
 
 
+def test_rename_table_first_full_sync_moves_rows_and_refuses_overwrite(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    new = TableName.of(schema, "ACCOUNTS__LHT_NEW_1")
+    staging = _staged(runner, wh_session, live.table, [row("001A")])
+    runner.run(st.create_table(new, ACCOUNT_COLUMNS, if_not_exists=False))
+    runner.run(st.insert_from_staging(new, staging, ACCOUNT_COLUMNS, order=MODSTAMP))
+    runner.run(st.rename_table(new, live))
+    assert _ids(runner, live) == {"001A": False}
+    assert runner.run(st.table_columns(new)) == []
+    runner.run(st.create_table(new, ACCOUNT_COLUMNS, if_not_exists=False))
+    with pytest.raises(WarehouseError, match="rename_table"):
+        runner.run(st.rename_table(new, live))
+    assert _ids(runner, live) == {"001A": False}
+
+
 def test_table_columns_missing_table_returns_no_rows(runner: StatementRunner, schema: str) -> None:
     assert runner.run(st.table_columns(TableName.of(schema, "NOPE"))) == []
 

@@ -50,6 +50,7 @@ __all__ = [
     "insert_absent_rows_as_deleted",
     "insert_from_staging",
     "merge_from_staging",
+    "rename_table",
     "replace_table",
     "staging_table",
     "table_columns",
@@ -300,6 +301,13 @@ def replace_table(live: TableName, new_table: TableName) -> Statement:
     ``new_table``'s declared columns."""
     text = f"CREATE OR REPLACE TABLE {live.sql} COPY GRANTS AS SELECT * FROM {new_table.sql}"
     return Statement("replace_table", text, ddl=True)
+
+
+def rename_table(new_table: TableName, live: TableName) -> Statement:
+    """First full sync (no live table yet): rename the loaded table into place, no copy.
+    Fails if ``live`` exists meanwhile (another run created it), so nothing is overwritten."""
+    text = f"ALTER TABLE {new_table.sql} RENAME TO {live.sql}"
+    return Statement("rename_table", text, ddl=True)
 
 
 def drop_table(table: TableName) -> Statement:

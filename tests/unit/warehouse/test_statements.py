@@ -56,6 +56,7 @@ def _load_statements() -> dict[str, Statement]:
         "carry_over": st.insert_absent_rows_as_deleted(NEW, LIVE, COLUMNS),
         "count_absent": st.count_absent_rows(LIVE, NEW),
         "replace_table": st.replace_table(LIVE, NEW),
+        "rename_table": st.rename_table(NEW, LIVE),
         "drop_table": st.drop_table(NEW),
         "add_column": st.add_column(LIVE, Column("Region__c", "VARCHAR", "picklist")),
         "table_columns": st.table_columns(LIVE),
