@@ -1,0 +1,87 @@
+"""The one place LHT patches fakesnow (the local Snowflake stand-in). Local mode only.
+
+Two small, independent fixes, each wrapping one fakesnow function and leaving its code alone:
+
+1. PUT target quoting. Snowpark's ``session.file.put_stream`` sends
+   ``PUT 'file://...' '@DB.SCHEMA.STAGE/sub/'`` with the stage location single-quoted, which real
+   Snowflake accepts. fakesnow 0.12.1 parses the quoted target as a ``Var`` whose text still
+   carries the quotes and rejects it ("does not start with @"). The patch strips one pair of
+   surrounding single quotes from the PUT target before fakesnow's ``put_stage`` transform runs.
+
+2. MERGE inside BEGIN ... COMMIT. fakesnow implements MERGE through a helper table
+   ``merge_candidates``; creating it also writes a table-comment row into fakesnow's
+   ``_fs_global`` catalog. DuckDB refuses a transaction that writes to two attached databases, so
+   every MERGE inside an explicit transaction failed. Real Snowflake has no such limit and LHT
+   commits MERGE + watermark + run-log row together, so the comment bookkeeping is skipped for
+   that helper table only (nobody describes it). (First written by the SYNC engineer as
+   ``fakesnow_merge_fix``; folded in here.)
+
+The patches are tied to the exact fakesnow versions they were tested on: on any other version
+``apply()`` raises instead of silently changing behaviour. Re-run tests/warehouse/
+test_local_runtime.py and extend ``TESTED_VERSIONS`` when bumping the pin.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from lht.errors import ConfigError
+
+TESTED_VERSIONS = frozenset({"0.12.1"})
+
+_lock = threading.Lock()
+_applied = False
+
+
+def apply() -> None:
+    """Install both patches once per process; fail loudly on an untested fakesnow version."""
+    global _applied  # noqa: PLW0603 - process-wide, idempotent patch state
+    version = importlib.metadata.version("fakesnow")
+    if version not in TESTED_VERSIONS:
+        raise ConfigError(
+            f"fakesnow {version} is untested with lht.local.fakesnow_patch "
+            f"(tested: {', '.join(sorted(TESTED_VERSIONS))}); "
+            "re-run tests/warehouse and update TESTED_VERSIONS"
+        )
+    with _lock:
+        if _applied:
+            return
+        from fakesnow import info_schema, transforms  # noqa: PLC0415 - local mode only
+
+        transforms.put_stage = _unquoting(transforms.put_stage)
+        info_schema.insert_table_comment_sql = _skipping_merge_helper(
+            info_schema.insert_table_comment_sql
+        )
+        _applied = True
+
+
+def _unquoting(put_stage: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap fakesnow's ``put_stage`` transform so a quoted ``'@stage/path'`` target is accepted."""
+    from sqlglot import exp  # noqa: PLC0415 - dependency of fakesnow, local mode only
+
+    def patched(expression: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(expression, exp.Put):
+            target = expression.args.get("target")
+            if isinstance(target, exp.Var):
+                text = target.text("this")
+                if len(text) >= 2 and text[0] == text[-1] == "'":
+                    expression.set("target", exp.Var(this=text[1:-1]))
+        return put_stage(expression, *args, **kwargs)
+
+    patched.__wrapped__ = put_stage  # type: ignore[attr-defined]
+    return patched
+
+
+def _skipping_merge_helper(original: Callable[..., str]) -> Callable[..., str]:
+    """Wrap ``insert_table_comment_sql`` to write nothing for fakesnow's MERGE helper table."""
+
+    def patched(catalog: str, schema: str, table: str, comment: str) -> str:
+        if table.upper() == "MERGE_CANDIDATES":
+            return "SELECT 1"
+        return original(catalog, schema, table, comment)
+
+    patched.__wrapped__ = original  # type: ignore[attr-defined]
+    return patched

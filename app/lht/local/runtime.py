@@ -1,0 +1,253 @@
+"""The embedded Snowflake stand-in: fakesnow's server on loopback + a real Snowpark Session.
+
+``LocalWarehouse`` lets the procedure code run with no Snowflake account::
+
+    with LocalWarehouse(data_dir=".lht") as wh:
+        sync_sobject(wh.session, "Account", "RAW", "ACCOUNTS")
+
+One fakesnow HTTP server (uvicorn in a daemon thread, 127.0.0.1, a free port chosen by the OS)
+is shared by every open ``LocalWarehouse`` in the process and stopped when the last one closes.
+Each warehouse logs in with its own persistent DuckDB file ``<data_dir>/warehouse/<DATABASE>.db``,
+gets a Snowpark ``Session`` (current database/schema set, created if missing) and the internal
+stage ``<schema>.LHT_STAGE``. A DuckDB file can be open only once at a time in a process, so two
+open warehouses must use different ``data_dir`` values (sequential reuse is fine).
+
+Differences from real Snowflake that callers must not rely on (details:
+shared/specs/local-snowflake.md):
+
+- Tables persist in the DuckDB file; stage files and stage definitions do not (files live in a
+  process temp dir; the stage is re-created on every start).
+- MERGE with duplicate source keys silently lets the last row win (Snowflake errors); COPY with
+  more file columns than table columns is accepted (Snowflake errors).
+- TIMESTAMP_TZ values are normalised to UTC.
+- Not supported: CREATE TASK/SECRET/NETWORK RULE/INTEGRATION/PROCEDURE, GRANT, CALL, roles,
+  ``Table.merge``, ``create_dataframe``, ``write_pandas``, ``session.call``, query tags,
+  ``CURRENT_WAREHOUSE()``, ``SYSTEM$`` functions, COPY ``PATTERN``/``FILES``/``ON_ERROR=CONTINUE``,
+  ``LIST``/``REMOVE``/``GET`` on stages.
+- Two fakesnow defects are patched for local mode only (``lht.local.fakesnow_patch``).
+- No authentication, no warehouses/credits, no concurrency between sessions beyond DuckDB's.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from lht.errors import ConfigError, WarehouseError
+
+__all__ = ["DEFAULT_DATABASE", "DEFAULT_DATA_DIR", "DEFAULT_SCHEMA", "LocalWarehouse"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = ".lht"
+DEFAULT_DATABASE = "LHT_LOCAL"
+DEFAULT_SCHEMA = "LHT"
+STAGE_NAME = "LHT_STAGE"
+_IDENT = re.compile(r"^[A-Z_][A-Z0-9_$]{0,254}$")
+_START_TIMEOUT_SECONDS = 30.0
+
+
+class _Server:
+    """The process-wide fakesnow HTTP server, reference counted by open warehouses."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._uvicorn: Any = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    def acquire(self) -> int:
+        """Start the server if needed and return its port."""
+        with self._lock:
+            if self._users == 0:
+                self._start()
+            self._users += 1
+            return self.port
+
+    def release(self) -> None:
+        """Stop the server when the last user releases it."""
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._stop()
+
+    def _start(self) -> None:
+        import uvicorn  # noqa: PLC0415 - local mode only
+
+        from lht.local import fakesnow_patch  # noqa: PLC0415
+
+        fakesnow_patch.apply()
+        logging.getLogger("fakesnow.server").setLevel(logging.WARNING)  # it logs every login/query
+        config = uvicorn.Config(
+            _fakesnow_server_module().app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="lht-fakesnow", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                raise WarehouseError("the local Snowflake stand-in (fakesnow server) did not start")
+            time.sleep(0.02)
+        self.port = int(server.servers[0].sockets[0].getsockname()[1])
+        self._uvicorn, self._thread = server, thread
+        logger.info("local Snowflake stand-in listening on 127.0.0.1:%d", self.port)
+
+    def _stop(self) -> None:
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=_START_TIMEOUT_SECONDS)
+        self._uvicorn, self._thread, self.port = None, None, 0
+        logger.info("local Snowflake stand-in stopped")
+
+
+_SERVER = _Server()
+
+
+def _fakesnow_server_module() -> Any:
+    """The ``fakesnow.server`` module (``fakesnow.server`` the attribute is a function until the
+    module is first imported, then the module: import it by name to get the module either way)."""
+    return importlib.import_module("fakesnow.server")
+
+
+def _identifier(value: str, what: str) -> str:
+    name = value.upper()
+    if not _IDENT.match(name):
+        raise ConfigError(f"invalid local {what} name {value!r}: use letters, digits and _")
+    return name
+
+
+class LocalWarehouse:
+    """A Snowpark ``Session`` on the embedded stand-in over a persistent DuckDB file."""
+
+    def __init__(
+        self,
+        data_dir: str | Path = DEFAULT_DATA_DIR,
+        database: str = DEFAULT_DATABASE,
+        schema: str = DEFAULT_SCHEMA,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.database = _identifier(database, "database")
+        self.schema = _identifier(schema, "schema")
+        self.stage = f"{self.schema}.{STAGE_NAME}"
+        self._session: Any = None
+        self._port = 0
+
+    @property
+    def db_dir(self) -> Path:
+        """Directory holding the DuckDB file(s), one per database."""
+        return self.data_dir / "warehouse"
+
+    @property
+    def session(self) -> Any:
+        """The live ``snowflake.snowpark.Session`` (raises if not started)."""
+        if self._session is None:
+            raise WarehouseError("LocalWarehouse is not started; use it as a context manager")
+        return self._session
+
+    @property
+    def connection_parameters(self) -> dict[str, Any]:
+        """Connector/Snowpark ``configs`` for another client (e.g. ``snow sql``) while open."""
+        if self._session is None:
+            raise WarehouseError("LocalWarehouse is not started")
+        return self._configs(self._port)
+
+    def start(self) -> LocalWarehouse:
+        """Start (or join) the server, log in, create database/schema/stage if missing."""
+        if self._session is not None:
+            return self
+        self.db_dir.mkdir(parents=True, exist_ok=True)
+        port = _SERVER.acquire()
+        try:
+            self._session = self._login(port)
+            self._port = port
+            self._session.sql(f"CREATE STAGE IF NOT EXISTS {self.stage}").collect()
+        except BaseException:
+            self._close_session()
+            _SERVER.release()
+            raise
+        logger.info("local warehouse %s.%s open in %s", self.database, self.schema, self.db_dir)
+        return self
+
+    def close(self) -> None:
+        """Close the session, release the DuckDB file, and stop the server if last user."""
+        if self._session is None:
+            return
+        self._close_session()
+        _SERVER.release()
+
+    def __enter__(self) -> LocalWarehouse:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _configs(self, port: int) -> dict[str, Any]:
+        return {
+            "user": "lht_local",
+            "password": "local",
+            "account": "fakesnow",
+            "host": "127.0.0.1",
+            "port": port,
+            "protocol": "http",
+            "database": self.database,
+            "schema": self.schema,
+            "session_parameters": {
+                "CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False,
+                "FAKESNOW_DB_PATH": str(self.db_dir.resolve()),
+            },
+            # the stand-in answers synchronously; this only bounds connect/retry, not queries
+            "network_timeout": 5,
+            "login_timeout": 30,
+        }
+
+    def _login(self, port: int) -> Any:
+        from snowflake.snowpark import Session  # noqa: PLC0415 - heavy, local mode only
+
+        try:
+            return Session.builder.configs(self._configs(port)).create()
+        except Exception as exc:  # driver boundary: report once, without connection details
+            raise WarehouseError(
+                f"could not open local warehouse {self.database} in {self.db_dir}: "
+                f"{type(exc).__name__} (is another LocalWarehouse using this data_dir?)"
+            ) from exc
+
+    def _close_session(self) -> None:
+        """Close via the connector (``Session.close`` calls SYSTEM$ functions fakesnow lacks)."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        from snowflake.snowpark import session as snowpark_session  # noqa: PLC0415
+
+        connector = session._conn._conn  # private: documented workaround, local only
+        token = getattr(connector.rest, "token", None)
+        try:
+            connector.close()
+        finally:
+            snowpark_session._remove_session(session)
+            # Snowpark's atexit hook would call Session.close() against a stopped server and retry
+            atexit.unregister(session._close_at_exit)
+            # fakesnow keeps the server-side connection (and the attached DuckDB file) after a
+            # client logout; close it so the same data_dir can be opened again in this process.
+            server_conn = _fakesnow_server_module().sessions.pop(token, None) if token else None
+            if server_conn is not None:
+                server_conn.close()

@@ -1,0 +1,91 @@
+"""Read a named secret: `_snowflake` inside Snowflake, env var or `.lht/secrets.json` locally.
+
+The name is the alias the procedure binds in snowflake.yml (``secrets: {salesforce_oauth:
+LHT.SALESFORCE_OAUTH}``), so the same call works in both places::
+
+    raw = read_secret("salesforce_oauth")   # JSON {"login_url", "client_id", "client_secret"}
+
+Lookup order:
+
+1. Inside a Snowflake stored procedure: ``_snowflake.get_generic_secret_string(name)`` (the module
+   exists only there; it is imported on call, never at import time).
+2. Environment variable ``LHT_SECRET_<NAME>`` (name upper-cased, ``-``/``.`` become ``_``).
+3. JSON file ``.lht/secrets.json`` in the working directory (or ``LHT_SECRETS_FILE``), an object
+   mapping secret names to strings (a non-string value, e.g. the OAuth object, is returned as its
+   JSON text).
+
+Values are never logged; errors name the secret and where it was looked for, not its content.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lht.errors import ConfigError
+
+__all__ = ["DEFAULT_SECRETS_FILE", "SALESFORCE_OAUTH", "env_var_name", "read_secret"]
+
+#: Alias of the Salesforce Connected App secret (GENERIC_STRING object ``LHT.SALESFORCE_OAUTH``).
+SALESFORCE_OAUTH = "salesforce_oauth"
+DEFAULT_SECRETS_FILE = Path(".lht") / "secrets.json"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def read_secret(
+    name: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets_file: str | Path | None = None,
+) -> str:
+    """Return the secret called ``name`` as a string, or raise ``ConfigError`` if not found."""
+    if not _NAME.match(name):
+        raise ConfigError(f"invalid secret name {name!r}")
+    snowflake_module = _snowflake_module()
+    if snowflake_module is not None:
+        return str(snowflake_module.get_generic_secret_string(name))
+    env = os.environ if environ is None else environ
+    value = env.get(env_var_name(name))
+    if value:
+        return value
+    path = Path(secrets_file or env.get("LHT_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
+    found = _from_file(path, name)
+    if found is not None:
+        return found
+    raise ConfigError(
+        f"secret {name!r} not found: set {env_var_name(name)} or add it to {path} "
+        "(inside Snowflake it must be bound to the procedure in snowflake.yml)"
+    )
+
+
+def env_var_name(name: str) -> str:
+    """``salesforce_oauth`` -> ``LHT_SECRET_SALESFORCE_OAUTH``."""
+    return "LHT_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def _snowflake_module() -> Any:
+    """The ``_snowflake`` module when running inside Snowflake, else None."""
+    try:
+        return importlib.import_module("_snowflake")
+    except ImportError:
+        return None
+
+
+def _from_file(path: Path, name: str) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read secrets file {path}: {type(exc).__name__}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"secrets file {path} must hold a JSON object of name -> secret")
+    value = data.get(name)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
