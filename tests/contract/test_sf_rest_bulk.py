@@ -139,3 +139,8 @@ def test_bulk_query_all_bulk_queryable_fields_header_matches_describe(
     job.delete()
     assert all(p.header == names for p in pages if p.records)
     assert sum(p.records for p in pages) == client.count(sobject)
+
+
+def test_describe_global_lists_emulated_objects(client: SalesforceClient) -> None:
+    names = {o.name for o in client.describe_global() if o.queryable}
+    assert {"Account", "Contact", "Opportunity", "X__c"} <= names

@@ -25,7 +25,7 @@ from lht.salesforce.bulk import (
     list_jobs,
     wait_for_job,
 )
-from lht.salesforce.describe import Field, SObjectDescribe
+from lht.salesforce.describe import Field, SObjectDescribe, SObjectSummary
 from lht.salesforce.ingest import IngestJob, IngestResult, create_ingest_job
 from lht.salesforce.rest import RecordResult, RestApi
 from lht.salesforce.retry import RetryPolicy
@@ -44,6 +44,7 @@ __all__ = [
     "RecordResult",
     "RetryPolicy",
     "SObjectDescribe",
+    "SObjectSummary",
     "SalesforceClient",
 ]
 
@@ -108,6 +109,10 @@ class SalesforceClient:
 
     def describe(self, sobject: str) -> SObjectDescribe:
         return self.rest.describe(sobject)
+
+    def describe_global(self) -> tuple[SObjectSummary, ...]:
+        """Every sObject visible to the user (name, label, queryable, custom, ...)."""
+        return self.rest.describe_global()
 
     def count(self, sobject: str, where: str | None = None, include_deleted: bool = True) -> int:
         return self.rest.count(sobject, where, include_deleted)

@@ -12,7 +12,15 @@ from typing import Any
 
 from lht.errors import SalesforceError
 
-__all__ = ["COMPOUND_TYPES", "Field", "SObjectDescribe", "parse_describe", "parse_field"]
+__all__ = [
+    "COMPOUND_TYPES",
+    "Field",
+    "SObjectDescribe",
+    "SObjectSummary",
+    "parse_describe",
+    "parse_describe_global",
+    "parse_field",
+]
 
 #: Describe types whose values are structured compounds; Bulk 2.0 refuses to select them.
 COMPOUND_TYPES = frozenset({"address", "location"})
@@ -162,3 +170,39 @@ def _picklist_values(raw: Any) -> tuple[str, ...]:
     if not raw:
         return ()
     return tuple(str(v["value"]) for v in raw if isinstance(v, Mapping) and "value" in v)
+
+
+@dataclass(frozen=True)
+class SObjectSummary:
+    """One entry of describeGlobal (``GET .../sobjects/``)."""
+
+    name: str
+    label: str
+    custom: bool
+    custom_setting: bool
+    queryable: bool
+    replicateable: bool
+    retrieveable: bool
+    createable: bool
+    key_prefix: str | None
+
+
+def parse_describe_global(payload: Mapping[str, Any]) -> tuple[SObjectSummary, ...]:
+    """The ``sobjects`` list of describeGlobal as summaries, in Salesforce's order."""
+    raw = payload.get("sobjects") if isinstance(payload, Mapping) else None
+    if not isinstance(raw, list):
+        raise SalesforceError("describeGlobal response has no 'sobjects' list")
+    return tuple(
+        SObjectSummary(
+            name=str(item["name"]),
+            label=str(item.get("label") or item["name"]),
+            custom=bool(item.get("custom", False)),
+            custom_setting=bool(item.get("customSetting", False)),
+            queryable=bool(item.get("queryable", False)),
+            replicateable=bool(item.get("replicateable", False)),
+            retrieveable=bool(item.get("retrieveable", False)),
+            createable=bool(item.get("createable", False)),
+            key_prefix=item.get("keyPrefix"),
+        )
+        for item in raw
+    )

@@ -14,7 +14,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from lht.errors import ConfigError, SalesforceError, SalesforceUnsupported
-from lht.salesforce.describe import SObjectDescribe, parse_describe
+from lht.salesforce.describe import (
+    SObjectDescribe,
+    SObjectSummary,
+    parse_describe,
+    parse_describe_global,
+)
 from lht.salesforce.soql import (
     build_count,
     validate_field_path,
@@ -137,6 +142,10 @@ class RestApi:
             "GET", f"{self.base}/sobjects/{name}/describe", context=f"describe {name}"
         )
         return parse_describe(response.json())
+
+    def describe_global(self) -> tuple[SObjectSummary, ...]:
+        response = self._transport.send("GET", f"{self.base}/sobjects/", context="describeGlobal")
+        return parse_describe_global(response.json())
 
     def count(self, sobject: str, where: str | None = None, include_deleted: bool = True) -> int:
         """``SELECT COUNT() FROM X [WHERE ...]`` → totalSize (queryAll counts deleted rows)."""

@@ -217,3 +217,15 @@ def test_query_records_soql_beyond_uri_limit_raises_unsupported_without_request(
     with pytest.raises(SalesforceUnsupported, match="URI limit"):
         next(make_client(adapter).query_records(f"SELECT {fields} FROM Account"))
     assert adapter.requests == []
+
+
+def test_describe_global_parses_recorded_fixture() -> None:
+    adapter = ReplayAdapter(
+        token_response(), fixture("describe_global/sobjects.describeGlobal.v48.cumulusci.full.json")
+    )
+    objects = make_client(adapter).describe_global()
+    assert len(objects) == 787
+    by_name = {o.name: o for o in objects}
+    assert by_name["Account"].queryable and by_name["Account"].key_prefix == "001"
+    assert not by_name["AcceptedEventRelation"].replicateable
+    assert adapter.paths[1] == "GET /services/data/v62.0/sobjects/"
