@@ -125,6 +125,42 @@ def test_add_column_drift_existing_rows_null_later_merges_fill(
     assert [(r["ID"], r["RATING__C"]) for r in got] == [("001A", 9.5e8), ("001B", None)]
 
 
+def test_failure_before_commit_leaves_target_and_watermark_unchanged(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    """MERGE + watermark + run row in one transaction; a failure after the MERGE rolls all
+    of it back (the sync design's crash-safety guarantee)."""
+    import datetime as dt  # noqa: PLC0415
+
+    from lht.state.bootstrap import ensure_state_tables  # noqa: PLC0415
+    from lht.state.runlog import RunCounts, RunStart, start_run, successful_run  # noqa: PLC0415
+    from lht.state.watermarks import advance_watermark, read_sync_state  # noqa: PLC0415
+    from lht.warehouse.state_statements import StateTables  # noqa: PLC0415
+
+    tables = StateTables(schema)
+    ensure_state_tables(runner, tables)
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    t0, t1 = dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)
+    runner.run_all(list(advance_watermark(tables, sobject="Account", schema=schema,
+                                          table="ACCOUNTS", watermark_field="SystemModstamp",
+                                          upper_bound=t0, run_id="r0", success_at=t0)))  # fmt: skip
+    runner.run(start_run(tables, RunStart("r1", "Account", schema, "ACCOUNTS", "bulk", t1)))
+    staging = _staged(runner, wh_session, live.table, [row("001A")])
+    with pytest.raises(RuntimeError), runner.transaction() as tx:
+        tx.run(st.merge_from_staging(live, staging, ACCOUNT_COLUMNS, order=MODSTAMP))
+        tx.run_all(list(advance_watermark(tables, sobject="Account", schema=schema,
+                                          table="ACCOUNTS", watermark_field="SystemModstamp",
+                                          upper_bound=t1, run_id="r1", success_at=t1)))  # fmt: skip
+        tx.run(successful_run(tables, "r1", t1, RunCounts(rows_inserted=1)))
+        raise RuntimeError("injected before COMMIT")
+    assert _ids(runner, live) == {}
+    state = read_sync_state(runner, tables, "Account", schema, "ACCOUNTS")
+    assert state is not None and (state.watermark, state.last_run_id) == (t0, "r0")
+    runs = runner.run(st.Statement("r", f"SELECT STATUS FROM {tables.runs.sql}"))
+    assert [r["STATUS"] for r in runs] == ["RUNNING"]
+
+
 def test_runner_maps_driver_error_to_warehouse_error_without_values(
     runner: StatementRunner,
 ) -> None:
