@@ -105,6 +105,7 @@ def account() -> ObjectDef:
                 g.text("{a} {b} {n}", {"a": WORDS, "b": NOUNS}),
                 nillable=False,
                 name_field=True,
+                compound_field_name="Name",
             ),
             k.picklist(
                 "Type",

@@ -10,11 +10,13 @@ _BYTES_PER_CHAR = 3
 
 
 def object_urls(version: str, name: str, full: bool = False) -> dict[str, str]:
+    """The `urls` block, keys in the order real responses use."""
     base = f"/services/data/{version}/sobjects/{name}"
     urls = {
         "compactLayouts": f"{base}/describe/compactLayouts",
         "rowTemplate": f"{base}/{{ID}}",
         "approvalLayouts": f"{base}/describe/approvalLayouts",
+        "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
         "listviews": f"{base}/listviews",
         "describe": f"{base}/describe",
         "quickActions": f"{base}/quickActions",
@@ -26,7 +28,6 @@ def object_urls(version: str, name: str, full: bool = False) -> dict[str, str]:
             {
                 "uiDetailTemplate": "https://emulator.local/{ID}",
                 "uiEditTemplate": "https://emulator.local/{ID}/e",
-                "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
                 "uiNewRecord": f"https://emulator.local/{name}/e",
             }
         )

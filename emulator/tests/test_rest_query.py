@@ -1,0 +1,173 @@
+"""REST query/queryAll: paging, batchSize, COUNT(), aggregates, relationships, errors vs recordings."""
+
+from __future__ import annotations
+
+from emulator import Emulator
+from emulator.tests.helpers import API, Client, recorded, type_shape
+
+
+def _all_pages(client: Client, soql: str, resource: str = "query", **kw: object) -> list[dict]:
+    page = client.query(soql, resource, **kw).json()
+    pages = [page]
+    while not page["done"]:
+        page = client.get(page["nextRecordsUrl"], **kw).json()
+        pages.append(page)
+    return pages
+
+
+def test_query_pages_2000_with_next_records_url_until_done(client: Client) -> None:
+    pages = _all_pages(client, "SELECT Id, Name FROM Account")
+    assert [len(p["records"]) for p in pages] == [2000, 2000, 500]
+    assert all(p["totalSize"] == 4500 for p in pages)
+    assert "nextRecordsUrl" not in pages[-1]
+    assert pages[0]["nextRecordsUrl"].startswith(f"{API}/query/01g")
+    ids = [r["Id"] for p in pages for r in p["records"]]
+    assert len(set(ids)) == 4500
+
+
+def test_query_honours_batch_size_header_within_limits(client: Client) -> None:
+    headers = {"Sforce-Query-Options": "batchSize=500"}
+    pages = _all_pages(client, "SELECT Id FROM Account", headers=headers)
+    assert [len(p["records"]) for p in pages][:2] == [500, 500]
+    assert len(pages) == 9
+    tiny = client.query("SELECT Id FROM Account", headers={"Sforce-Query-Options": "batchSize=10"})
+    assert len(tiny.json()["records"]) == 200
+
+
+def test_query_record_shape_matches_recorded_simple_query(client: Client) -> None:
+    expected = recorded("query/query.simple.v51.wiremock.heroku.json")
+    body = client.query("SELECT Id, Name FROM Account LIMIT 2").json()
+    assert set(body) == set(expected)
+    assert type_shape(body["records"][0]["attributes"]) == type_shape(
+        expected["records"][0]["attributes"]
+    )
+    assert list(body["records"][0]) == ["attributes", "Id", "Name"]
+
+
+def test_query_nests_parent_relationship_like_recording(client: Client) -> None:
+    expected = recorded("query/query.parent-relationship.wiremock.heroku.json")
+    body = client.query("SELECT Id, Name, Owner.Name, Parent.Name FROM Account LIMIT 50").json()
+    record = body["records"][0]
+    assert set(record["Owner"]) == {"attributes", "Name"}
+    assert record["Owner"]["attributes"]["type"] == "User"
+    parents = [r["Parent"] for r in body["records"]]
+    assert None in parents
+    rel_recorded = next(
+        v for v in expected["records"][0].values() if isinstance(v, dict) and "Name" in v
+    )
+    assert type_shape(rel_recorded["attributes"]) == type_shape(record["Owner"]["attributes"])
+
+
+def test_query_value_formats_follow_rest_wire_format(client: Client) -> None:
+    soql = (
+        "SELECT Id, CreatedDate, Date__c, Time__c, Checkbox__c, Amount__c, Count__c, Location__c, "
+        "Blob__c FROM X__c WHERE Time__c != null AND Blob__c != null AND Amount__c != null LIMIT 1"
+    )
+    reply = client.query(soql.replace(" AND Blob__c != null", ""))
+    record = reply.json()["records"][0]
+    assert record["CreatedDate"].endswith(".000+0000") and "T" in record["CreatedDate"]
+    assert len(record["Date__c"] or "2024-01-01") == 10
+    assert record["Time__c"].endswith("Z") and len(record["Time__c"]) == 13
+    assert isinstance(record["Checkbox__c"], bool)
+    assert isinstance(record["Amount__c"], float)
+
+
+def test_query_blob_field_renders_as_url(client: Client) -> None:
+    record = client.query("SELECT Id, Blob__c FROM X__c WHERE Name = 'X-000002'").json()["records"][
+        0
+    ]
+    assert record["Blob__c"] is None or record["Blob__c"].endswith(f"/{record['Id']}/Blob__c")
+
+
+def test_count_returns_total_size_and_no_records(client: Client) -> None:
+    expected_keys = {"totalSize", "done", "records"}
+    body = client.query("SELECT COUNT() FROM Account").json()
+    assert set(body) == expected_keys
+    assert body == {"totalSize": 4500, "done": True, "records": []}
+
+
+def test_count_of_field_is_aggregate_result_like_recording(client: Client) -> None:
+    expected = recorded("query/query.aggregate-count.cumulusci.json")
+    body = client.query("SELECT COUNT(Id) FROM Account").json()
+    assert type_shape(body) == type_shape(expected)
+    assert body["records"][0]["expr0"] == 4500
+
+
+def test_group_by_aggregates_per_value(client: Client) -> None:
+    body = client.query("SELECT Rating, COUNT(Id) n FROM Account GROUP BY Rating").json()
+    assert sum(r["n"] for r in body["records"]) == 4500
+    assert {r["Rating"] for r in body["records"]} == {"Hot", "Warm", "Cold", None}
+
+
+def test_where_order_limit_offset_are_applied(client: Client) -> None:
+    soql = (
+        "SELECT Id, Name, Industry FROM Account WHERE Industry IN ('Banking', 'Media') "
+        "AND (Name LIKE 'Acme%' OR NOT Rating = 'Hot') ORDER BY Name DESC LIMIT 5 OFFSET 2"
+    )
+    records = client.query(soql).json()["records"]
+    names = [r["Name"] for r in records]
+    assert len(records) == 5
+    assert names == sorted(names, key=str.casefold, reverse=True)
+    assert {r["Industry"] for r in records} <= {"Banking", "Media"}
+
+
+def test_datetime_window_filters_by_system_modstamp(client: Client) -> None:
+    soql = (
+        "SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= 2024-06-01T00:00:00Z "
+        "AND SystemModstamp < 2024-07-01T00:00:00.000+0000 ORDER BY SystemModstamp ASC"
+    )
+    stamps = [r["SystemModstamp"] for r in _all_pages(client, soql)[0]["records"]]
+    assert stamps and stamps == sorted(stamps)
+    assert stamps[0] >= "2024-06-01" and stamps[-1] < "2024-07-01"
+
+
+def test_query_all_includes_soft_deleted_rows_query_does_not(emu: Emulator, client: Client) -> None:
+    record_id = client.query("SELECT Id FROM Account LIMIT 1").json()["records"][0]["Id"]
+    assert client.delete(f"{API}/sobjects/Account/{record_id}").status_code == 204
+    soql = f"SELECT Id, IsDeleted FROM Account WHERE Id = '{record_id}'"
+    assert client.query(soql).json()["totalSize"] == 0
+    deleted = client.query(soql, "queryAll").json()
+    assert deleted["records"][0]["IsDeleted"] is True
+    assert client.query("SELECT COUNT() FROM Account", "queryAll").json()["totalSize"] == 4500
+    assert client.query("SELECT COUNT() FROM Account").json()["totalSize"] == 4499
+
+
+def test_query_all_locator_pages_follow(client: Client) -> None:
+    pages = _all_pages(client, "SELECT Id FROM Account", "queryAll")
+    assert sum(len(p["records"]) for p in pages) == 4500
+
+
+def test_unknown_column_matches_recorded_invalid_field(client: Client) -> None:
+    expected = recorded("errors/query-unknown-column.wiremock.heroku.json")
+    reply = client.query("SELECT Bacon__c FROM Account LIMIT 2")
+    assert reply.status_code == 400
+    assert reply.json() == expected
+
+
+def test_unknown_object_matches_recorded_invalid_type(client: Client) -> None:
+    expected = recorded("errors/INVALID_TYPE.soql-unknown-sobject.v50.snowfakery.json")
+    reply = client.query("SELECT Xyzzy FROM Xyzzy")
+    assert reply.status_code == 400
+    assert reply.json() == expected
+
+
+def test_malformed_soql_matches_recording(client: Client) -> None:
+    expected = recorded("errors/query-malformed-soql.wiremock.heroku.json")
+    reply = client.query("SELEKT Name FROM Account")
+    assert reply.status_code == 400
+    assert reply.json() == expected
+
+
+def test_missing_q_and_bad_locator_are_400(client: Client) -> None:
+    missing = client.get(f"{API}/query")
+    assert missing.status_code == 400
+    assert missing.json()[0]["errorCode"] == "MALFORMED_QUERY"
+    locator = client.get(f"{API}/query/01gDn0000009999IAA-2000")
+    assert locator.status_code == 400
+    assert locator.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
+
+
+def test_json_responses_are_gzipped_on_request(client: Client) -> None:
+    reply = client.query("SELECT Id, Name FROM Account", headers={"Accept-Encoding": "gzip"})
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert len(reply.json()["records"]) == 2000
