@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from lht.local import fakesnow_merge_fix
 from lht.local.verify import RestReader, compare_rows, warehouse_rows
 from lht.salesforce.auth import Credentials
 from lht.salesforce.client import PollPolicy, RetryPolicy, SalesforceClient
@@ -52,7 +51,6 @@ def _own_server() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def e2e_session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    fakesnow_merge_fix.apply()
     try:
         yield request.getfixturevalue("snowpark_session")
         return

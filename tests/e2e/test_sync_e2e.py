@@ -41,7 +41,7 @@ def test_e2e_full_then_incremental_each_method_equals_salesforce(emu, h, family)
     assert h.differences("Account", "accounts") == []
 
     changed = mutate_accounts(emu, h)
-    second = h.sync("Account", "accounts", **opts)
+    second = h.sync("Account", "accounts", method=family, **opts)  # few changes: force family
     assert second["success"], second["error"]
     assert second["sync_method"] == f"{family}_incremental"
     assert second["rows_inserted"] >= 1 and second["rows_updated"] >= 3

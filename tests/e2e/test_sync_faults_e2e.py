@@ -3,6 +3,8 @@ the table and watermark unchanged, and a rerun converges."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from emulator.faults import FaultRule
@@ -92,14 +94,16 @@ class FailingRunner:
             raise WarehouseError(f"injected failure before {stmt.name}")
         return self.inner.run(stmt)
 
+    @contextlib.contextmanager
     def transaction(self):
-        return self.inner.transaction()
+        with self.inner.transaction():
+            yield self  # statements inside the transaction also pass through run()
 
 
 @pytest.mark.parametrize(
     ("fail_on", "options"),
-    [("merge_from_staging", {}), ("upsert_state", {}), ("insert_run", {}),
-     ("replace_table", {"force_full_sync": True})],
+    [("insert_from_staging", {}), ("apply_updates", {}), ("apply_inserts", {}),
+     ("update_state", {}), ("update_run", {}), ("replace_table", {"force_full_sync": True})],
 )  # fmt: skip
 def test_e2e_failure_between_copy_and_commit_changes_nothing(emu, h, runner, fail_on, options):
     before = first_sync_then_change(emu, h)

@@ -25,6 +25,7 @@ __all__ = ["FieldSpec", "RestReader", "compare_rows", "expected_value", "warehou
 
 _TIMEOUT = 60.0
 _NOT_LOADED = frozenset({"address", "location", "base64"})
+_DECIMALS = frozenset({"double", "currency", "percent"})
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,25 @@ class RestReader:
 
 
 def warehouse_rows(session: Any, schema: str, table: str) -> dict[str, dict[str, Any]]:
-    """Target rows keyed by ID (column names upper case)."""
-    rows = session.table(f'"{schema.upper()}"."{table.upper()}"').collect()
-    return {r["ID"]: r.as_dict() for r in rows}
+    """Target rows keyed by ID (column names upper case).
+
+    The local stand-in transfers a NULL timestamp as 1970-01-01 (the stored value is NULL), so
+    each timestamp column is read together with its ``IS NULL`` flag."""
+    from snowflake.snowpark.types import TimestampType  # noqa: PLC0415 - local tools only
+
+    frame = session.table(f'"{schema.upper()}"."{table.upper()}"')
+    stamps = [
+        f.name.strip('"') for f in frame.schema.fields if isinstance(f.datatype, TimestampType)
+    ]
+    flags = [frame[name].is_null().alias(name + "__ISNULL") for name in stamps]
+    rows: dict[str, dict[str, Any]] = {}
+    for row in frame.select(*frame.columns, *flags).collect():
+        data = row.as_dict()
+        for name in stamps:
+            if data.pop(name + "__ISNULL"):
+                data[name] = None
+        rows[data["ID"]] = data
+    return rows
 
 
 def _decimal(spec: FieldSpec, value: Any) -> Any:
@@ -122,6 +139,8 @@ def _actual_value(spec: FieldSpec, value: Any) -> Any:
         return value.replace(microsecond=(value.microsecond // 1000) * 1000, tzinfo=None)
     if isinstance(value, Decimal) and spec.type in ("int", "long"):
         return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and spec.type in _DECIMALS:
+        return Decimal(value)  # NUMBER(p,0) columns come back as int
     return value
 
 

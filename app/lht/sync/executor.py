@@ -56,6 +56,7 @@ class _Progress:
     prefix: str | None = None
     totals: ExtractTotals | None = None
     state_ready: bool = False
+    run_started: bool = False
 
 
 def sync_sobject(
@@ -95,6 +96,8 @@ def _run(
     progress.state_ready = True
     store.acquire_lock(target, progress.run_id, request.options.stale_lock_seconds)
     try:
+        store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
+        progress.run_started = True
         return _run_locked(request, sf, store, clock, progress)
     finally:
         store.release_lock(target, progress.run_id)
@@ -159,7 +162,7 @@ def _run_record(
         target=progress.target,
         method=progress.method,
         started_at=progress.started_at,
-        ended_at=_naive(clock()),
+        ended_at=None if status == "RUNNING" else _naive(clock()),
         status=status,
         estimated_records=progress.estimate,
         rows_extracted=totals.records if totals else 0,
@@ -182,7 +185,7 @@ def _record_failure(
         return error  # bad target names or no state tables: nothing was created, nothing to log
     run = _run_record(progress, sf, clock, "FAILED", error)
     try:
-        store.record_failure(replace(run, watermark_to=None))
+        store.record_failure(replace(run, watermark_to=None), progress.run_started)
     except LhtError as exc:
         log.error("could not write the failed run row: %s", exc)
         return f"{error} (and the failed run row could not be written: {exc})"

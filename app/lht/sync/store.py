@@ -4,13 +4,17 @@ This module sequences statements; it writes no SQL itself (every statement comes
 :mod:`lht.warehouse.statements` / :mod:`lht.warehouse.state_statements` and runs through one
 :class:`~lht.warehouse.runner.StatementRunner`, the only place driver errors are mapped).
 
-Incremental apply: drift ``ADD COLUMN`` (DDL, so before BEGIN) → BEGIN → MERGE → watermark
-→ run row → COMMIT. Full apply: a new table ``<TABLE>__LHT_NEW_<run>`` is built from staging
-(plus, with the soft policy, rows absent from Salesforce carried over flagged ISDELETED),
-then swapped in with ``CREATE OR REPLACE TABLE ... COPY GRANTS AS SELECT`` (one atomic
-statement that keeps grants), then BEGIN → watermark → run row → COMMIT. A failure before
-the swap leaves the live table untouched; a failure after it leaves the old watermark, which
-only makes the next run re-read more (never less).
+Incremental apply: drift ``ADD COLUMN`` (DDL, so before BEGIN) → deduplicated, typed copy
+of the staging rows (conversions fail loudly here, before anything changes) → BEGIN →
+DELETE/UPDATE/INSERT from the typed rows (the transactional form of a MERGE: the local
+stand-in cannot run MERGE inside a transaction) → watermark → run row → COMMIT.
+
+Full apply: a new table ``<TABLE>__LHT_NEW_<run>`` is built from staging (plus, with the
+soft policy, rows absent from Salesforce carried over flagged ISDELETED), then swapped in
+with ``CREATE OR REPLACE TABLE ... COPY GRANTS AS SELECT`` (one atomic statement that keeps
+grants), then BEGIN → watermark → run row → COMMIT. A failure before the swap leaves the
+live table untouched; a failure after it leaves the old watermark, which only makes the next
+run re-read more (never less).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from lht.errors import ConcurrentRunError
 from lht.model import Column
 from lht.salesforce.describe import Field
+from lht.state.bootstrap import ensure_state_tables
+from lht.state.locks import TargetLock
+from lht.state.watermarks import advance_watermark, read_sync_state
 from lht.sync.plan import PriorState, SyncPlan, column_name
 from lht.sync.ports import LoadCounts, RunRecord, Target
 from lht.warehouse import state_statements as st
@@ -52,6 +58,7 @@ class WarehouseSyncStore:
         self.stage = stage
         self.clock = clock
         self.tables = st.StateTables(state_schema)
+        self._locks: dict[tuple[str, str], TargetLock] = {}
 
     # -- target, state, locks -------------------------------------------------------------
     def target(self, schema: str, table: str) -> Target:
@@ -59,30 +66,27 @@ class WarehouseSyncStore:
         return Target(name.schema, name.table)
 
     def ensure_state(self) -> None:
-        for build in (st.create_state_table, st.create_runs_table, st.create_locks_table):
-            self.runner.run(build(self.tables))
+        ensure_state_tables(self.runner, self.tables)
 
     def acquire_lock(self, target: Target, run_id: str, stale_seconds: int) -> None:
-        now = self.clock()
-        stale = now - timedelta(seconds=stale_seconds)
-        self.runner.run(st.acquire_lock(self.tables, target.name, run_id, now, stale))
-        rows = self.runner.run(st.read_lock(self.tables, target.name))
-        holder = rows[0]["RUN_ID"] if rows else None
-        if holder != run_id:
-            since = rows[0]["ACQUIRED_AT"] if rows else None
-            raise ConcurrentRunError(
-                f"{target.name} is being synced by run {holder} (since {since} UTC); "
-                "this run stopped without changing anything"
-            )
+        lock = TargetLock(self.runner, self.tables, target.name, run_id, clock=self.clock,
+                          stale_after=timedelta(seconds=stale_seconds))  # fmt: skip
+        lock.acquire()
+        self._locks[(target.name, run_id)] = lock
 
     def release_lock(self, target: Target, run_id: str) -> None:
-        self.runner.run(st.release_lock(self.tables, target.name, run_id))
+        lock = self._locks.pop((target.name, run_id), None)
+        if lock is not None:
+            lock.release()
 
     def read_state(self, sobject: str, target: Target) -> PriorState:
-        rows = self.runner.run(st.read_state(self.tables, sobject, target.schema, target.table))
-        if not rows:
+        found = read_sync_state(self.runner, self.tables, sobject, target.schema, target.table)
+        if found is None:
             return PriorState()
-        return PriorState(rows[0]["WATERMARK_FIELD"], rows[0]["WATERMARK"])
+        return PriorState(found.watermark_field, found.watermark)
+
+    def start_run(self, run: RunRecord) -> None:
+        self.runner.run(st.insert_run(self.tables, _run_values(run, run.counts)))
 
     def table_columns(self, target: Target) -> dict[str, str] | None:
         rows = self.runner.run(sql.table_columns(_table(target)))
@@ -126,13 +130,20 @@ class WarehouseSyncStore:
         for field in plan.drift.add_columns:
             self.runner.run(sql.add_column(live, self._column(field)))
         columns = [self._column(f) for f in plan.fields if column_name(f.name) in plan.load_columns]
+        typed = sql.typed_staging_table(run.target.table, run.run_id, self.tables.schema)
+        self.runner.run(sql.create_staging_table(typed, columns, typed=True))
+        fill = sql.insert_from_staging(typed, _name(staging), columns, key=plan.match_column,
+                                       order=self._order(plan))  # fmt: skip
+        self.runner.run(fill)
         policy = plan.request.options.delete_policy
-        merge = sql.merge_from_staging(live, _name(staging), columns, key=plan.match_column,
-                                       order=self._order(plan), delete_policy=policy)  # fmt: skip
+        changes = sql.apply_changes(live, typed, columns, key=plan.match_column,
+                                    delete_policy=policy)  # fmt: skip
         with self.runner.transaction() as tx:
-            found = merge_counts(tx.run(merge))
-            counts = LoadCounts(found.inserted, found.updated, found.deleted)
+            found = [merge_counts(tx.run(stmt)) for stmt in changes]
+            counts = LoadCounts(sum(c.inserted for c in found), sum(c.updated for c in found),
+                                sum(c.deleted for c in found))  # fmt: skip
             self._commit_state(tx, plan, run, counts)
+        self.runner.run(sql.drop_table(typed))
         return counts
 
     def apply_full(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
@@ -175,14 +186,18 @@ class WarehouseSyncStore:
         self, tx: StatementRunner, plan: SyncPlan, run: RunRecord, counts: LoadCounts
     ) -> None:
         target = run.target
-        tx.run(st.upsert_state(self.tables, sobject=run.sobject, schema=target.schema,
-                               table=target.table, watermark_field=plan.watermark_field,
-                               watermark=plan.new_watermark, run_id=run.run_id,
-                               success_at=self.clock()))  # fmt: skip
-        tx.run(st.insert_run(self.tables, _run_values(run, counts)))
+        for stmt in advance_watermark(self.tables, sobject=run.sobject, schema=target.schema,
+                                      table=target.table, watermark_field=plan.watermark_field,
+                                      upper_bound=plan.new_watermark, run_id=run.run_id,
+                                      success_at=self.clock()):  # fmt: skip
+            tx.run(stmt)
+        tx.run(_update_run(self.tables, run, counts))
 
-    def record_failure(self, run: RunRecord) -> None:
-        self.runner.run(st.insert_run(self.tables, _run_values(run, run.counts)))
+    def record_failure(self, run: RunRecord, started: bool) -> None:
+        if started:
+            self.runner.run(_update_run(self.tables, run, run.counts))
+        else:
+            self.runner.run(st.insert_run(self.tables, _run_values(run, run.counts)))
 
     def cleanup(self, staging: str, prefix: str) -> None:
         self.runner.run(sql.drop_table(_name(staging)))
@@ -229,6 +244,12 @@ def _rows_loaded(rows: list[Any]) -> int:
         lowered = {str(k).lower(): v for k, v in data.items()}
         total += int(lowered.get("rows_loaded") or 0)
     return total
+
+
+def _update_run(tables: st.StateTables, run: RunRecord, counts: LoadCounts) -> sql.Statement:
+    values = _run_values(run, counts)
+    del values["RUN_ID"]
+    return st.update_run(tables, run.run_id, values)
 
 
 def _run_values(run: RunRecord, counts: LoadCounts) -> dict[str, Any]:

@@ -173,7 +173,11 @@ class FakeStore:
         self.runs.append(run)
         return LoadCounts(inserted=len(self.staged_rows))
 
-    def record_failure(self, run: RunRecord) -> None:
+    def start_run(self, run: RunRecord) -> None:
+        self._call("start_run")
+        self.runs.append(run)
+
+    def record_failure(self, run: RunRecord, started: bool) -> None:
         self._call("record_failure")
         self.runs.append(run)
 

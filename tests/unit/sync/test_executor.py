@@ -41,7 +41,8 @@ def test_sync_first_run_regular_api_full_succeeds_with_seed_keys():
     assert result["last_modified_date"] == "2024-05-01T12:00:00.123Z"
     assert result["api_calls"] == 3
     assert store.calls[-3:] == ["apply_full", "cleanup", "release_lock"]
-    assert store.runs[0].status == "SUCCESS" and store.runs[0].rows_extracted == 3
+    assert store.runs[0].status == "RUNNING"
+    assert store.runs[1].status == "SUCCESS" and store.runs[1].rows_extracted == 3
     assert not store.lock_held
 
 
