@@ -70,6 +70,43 @@ def test_full_sync_replace_applies_delete_policy_to_absent_rows(
     assert _ids(runner, live) == expected
 
 
+@pytest.mark.parametrize(
+    ("policy", "expected", "absent"),
+    [
+        ("soft", {"001A": False, "001B": True, "001C": False, "001D": True}, 1),
+        ("hard", {"001A": False, "001C": False}, 1),
+    ],
+)
+def test_full_sync_in_place_one_transaction_applies_delete_policy(  # noqa: PLR0917 - fixtures
+    runner: StatementRunner,
+    wh_session: Any,
+    schema: str,
+    policy: str,
+    expected: dict[str, bool],
+    absent: int,
+) -> None:
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    first = _staged(runner, wh_session, live.table, [row("001A"), row("001B")])
+    runner.run(st.merge_from_staging(live, first, ACCOUNT_COLUMNS, order=MODSTAMP))
+    rows = [row("001A", name="x"), row("001C"), row("001D", deleted="true")]
+    staging = _staged(runner, wh_session, live.table, rows)
+    typed = st.typed_staging_table(live.table, run_id())
+    runner.run(st.create_staging_table(typed, ACCOUNT_COLUMNS, typed=True))
+    runner.run(st.insert_from_staging(typed, staging, ACCOUNT_COLUMNS, order=MODSTAMP))
+    with runner.transaction() as tx:
+        for stmt in st.apply_changes(live, typed, ACCOUNT_COLUMNS, delete_policy=policy):  # type: ignore[arg-type]
+            tx.run(stmt)
+        gone = (
+            st.flag_absent_rows(live, typed)
+            if policy == "soft"
+            else st.delete_absent_rows(live, typed)
+        )
+        counts = merge_counts(tx.run(gone))
+    assert counts.updated + counts.deleted == absent
+    assert _ids(runner, live) == expected
+
+
 def test_replace_table_keeps_declared_types(
     runner: StatementRunner, wh_session: Any, schema: str
 ) -> None:

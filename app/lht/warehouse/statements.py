@@ -46,7 +46,9 @@ __all__ = [
     "count_absent_rows",
     "create_staging_table",
     "create_table",
+    "delete_absent_rows",
     "drop_table",
+    "flag_absent_rows",
     "insert_absent_rows_as_deleted",
     "insert_from_staging",
     "merge_from_staging",
@@ -255,6 +257,31 @@ def apply_changes(
     )
     out.append(Statement("apply_inserts", text))
     return tuple(out)
+
+
+def flag_absent_rows(live: TableName, typed: TableName, *, key: str = "Id") -> Statement:
+    """In-place full sync, soft policy: flag ISDELETED = TRUE on live rows whose key is not in
+    the complete load (hard-deleted in Salesforce). Counts as ``number of rows updated``.
+
+    With :func:`apply_changes` in the same transaction this is a full sync without a new
+    table: atomic with the watermark, grants untouched, no copy of unchanged data."""
+    key_sql = column_identifier(key)
+    flag = column_identifier(IS_DELETED)
+    text = (
+        f"UPDATE {live.sql} AS l SET {flag} = TRUE WHERE NOT COALESCE(l.{flag}, FALSE) "
+        f"AND NOT EXISTS (SELECT 1 FROM {typed.sql} AS s WHERE s.{key_sql} = l.{key_sql})"
+    )
+    return Statement("flag_absent_rows", text)
+
+
+def delete_absent_rows(live: TableName, typed: TableName, *, key: str = "Id") -> Statement:
+    """In-place full sync, hard policy: delete live rows whose key is not in the load."""
+    key_sql = column_identifier(key)
+    text = (
+        f"DELETE FROM {live.sql} AS l WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {typed.sql} AS s WHERE s.{key_sql} = l.{key_sql})"
+    )
+    return Statement("delete_absent_rows", text)
 
 
 def insert_absent_rows_as_deleted(

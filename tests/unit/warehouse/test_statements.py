@@ -54,6 +54,8 @@ def _load_statements() -> dict[str, Statement]:
         **{f"apply_soft_{i}": s for i, s in enumerate(apply_soft)},
         **{f"apply_hard_{i}": s for i, s in enumerate(apply_hard)},
         "carry_over": st.insert_absent_rows_as_deleted(NEW, LIVE, COLUMNS),
+        "flag_absent": st.flag_absent_rows(LIVE, TYP),
+        "delete_absent": st.delete_absent_rows(LIVE, TYP),
         "count_absent": st.count_absent_rows(LIVE, NEW),
         "replace_table": st.replace_table(LIVE, NEW),
         "rename_table": st.rename_table(NEW, LIVE),
