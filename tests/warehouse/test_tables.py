@@ -241,3 +241,20 @@ def test_stage_put_stream_returns_bytes(wh_session: Any) -> None:
     assert StageWriter(wh_session, STAGE).put(
         f"Account/{run_id()}/p.csv.gz", io.BytesIO(data)
     ) == len(data)
+
+
+def test_reserved_word_names_work_and_unquoted_queries_still_resolve(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    case = TableName.of(schema, "case")
+    columns = (Column("Id", "VARCHAR(18)", "id"), Column("Order__c", "NUMBER(18,2)", "double"),
+               Column("Select", "VARCHAR", "string"))  # fmt: skip
+    runner.run(st.create_table(case, columns, if_not_exists=True))
+    runner.run(st.Statement("i", f"INSERT INTO {case.sql} VALUES ('500A', 1.5, 'x')"))
+    accounts = TableName.of(schema, "accounts")
+    runner.run(st.create_table(accounts, columns[:2], if_not_exists=True))
+    runner.run(st.Statement("i", f"INSERT INTO {accounts.sql} VALUES ('001A', 2)"))
+    got = runner.run(st.Statement("q", f"SELECT id, order__c FROM {schema.lower()}.accounts"))
+    assert [(r["ID"], r["ORDER__C"]) for r in got] == [("001A", 2)]
+    got = runner.run(st.Statement("q", f'SELECT "ORDER__C", "SELECT" FROM {case.sql}'))
+    assert [(r["ORDER__C"], r["SELECT"]) for r in got] == [(1.5, "x")]
