@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,13 @@ def parse_soql(org: Any, text: str) -> Any:
 
 
 def start_render(org: Any, job: jobs.BulkJob) -> None:
-    """Render the job's rows into its result file in a daemon thread (snapshot at creation)."""
+    """Render the job's rows into its result file in a daemon thread (started at creation;
+    filtering and ORDER BY sorting run in that thread too, so creation answers at once)."""
     work: QueryWork = job.payload
-    rows = org.run_query(work.query, work.include_deleted)
+
+    def rows() -> Any:
+        return org.run_query(work.query, work.include_deleted)
+
     thread = threading.Thread(
         target=render_job,
         args=(job, rows, Path(org.work_dir) / RESULT_DIR),
@@ -179,14 +184,14 @@ def charge_query_job(limits: Any) -> None:
     limits.charge(name)
 
 
-def render_job(job: jobs.BulkJob, rows: Any, work_dir: Any) -> None:
-    """Background body: render all rows into the job's result file once."""
+def render_job(job: jobs.BulkJob, rows: Callable[[], Any], work_dir: Any) -> None:
+    """Background body: render all rows (from ``rows()``) into the job's result file once."""
     work: QueryWork = job.payload
     started = time.monotonic()
     try:
         renderer = RowRenderer(work.column_types, work.dialect)
         header = renderer.header(list(work.query.fields))
-        lines = _cancellable(renderer.rows(rows), work.cancelled)
+        lines = _cancellable(renderer.rows(rows()), work.cancelled)
         work.result = write_result_file(work_dir, job.id, header, lines)
         if work.cancelled.is_set():
             work.result.remove()
