@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,11 +81,12 @@ class StatementRunner:
                 f"{stmt.name}: DDL inside a transaction would commit it implicitly; "
                 "run it before BEGIN"
             )
-        _log.debug("running %s", stmt.name)
+        started = time.monotonic()
         try:
             rows: list[Any] = self.session.sql(stmt.text, params=list(stmt.params)).collect()
         except DRIVER_ERRORS as exc:
             raise WarehouseError(f"statement {stmt.name} failed: {describe_error(exc)}") from exc
+        _log.debug("%s: %d row(s) in %.3f s", stmt.name, len(rows), time.monotonic() - started)
         return rows
 
     def run_all(self, stmts: list[Statement]) -> None:
