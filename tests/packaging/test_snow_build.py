@@ -1,0 +1,147 @@
+"""`snow snowpark build` accepts snowflake.yml and every handler imports from the built zips.
+
+Build alone checks neither handler paths nor missing artifact folders, so after an offline build
+(in a temporary copy of the project) a fresh interpreter puts only the built zips in front of
+``sys.path`` and imports every handler named in snowflake.yml, checking that the code really came
+from the zips, that the handler takes (session, *signature), and that nothing local-only
+(fakesnow, duckdb, the emulator) is pulled in on a deployed procedure's import path.
+
+snow runs from its own virtual environment ``.venv-snow`` (snowflake-cli pins exact versions of
+Snowpark and the connector), which ``scripts/_env.sh`` creates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SNOW = ROOT / ".venv-snow" / "bin" / "snow"
+IGNORE = shutil.ignore_patterns(
+    ".git", ".venv*", ".lht", "__pycache__", "*.pyc", "*.egg-info", "output", "*.zip", ".*_cache"
+)
+LOCAL_ONLY = ("fakesnow", "duckdb", "emulator", "uvicorn", "lht.local")
+
+pytestmark = pytest.mark.skipif(
+    not SNOW.exists(),
+    reason=".venv-snow/bin/snow missing: run ./scripts/test (it creates .venv-snow with "
+    "snowflake-cli==3.30.0) or scripts/_env.sh",
+)
+
+
+def _definition() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "snowflake.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _procedures(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    mixins = definition.get("mixins", {})
+    result = {}
+    for key, entity in definition["entities"].items():
+        merged: dict[str, Any] = {}
+        for mixin in entity.get("meta", {}).get("use_mixins", []):
+            merged.update(mixins[mixin])
+        merged.update(entity)
+        result[key] = merged
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("snow") / "lht"
+    shutil.copytree(ROOT, project, ignore=IGNORE)
+    env = {**os.environ, "SNOWFLAKE_HOME": str(project.parent / "snowflake-home")}
+    done = subprocess.run(
+        [str(SNOW), "snowpark", "build"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return project
+
+
+def test_snowflake_yml_procedures_share_mixin_with_secret_and_integration() -> None:
+    procedures = _procedures(_definition())
+
+    assert procedures, "snowflake.yml defines no entities"
+    for key, proc in procedures.items():
+        assert proc["type"] == "procedure", key
+        assert proc["runtime"] == "3.11", key
+        assert proc["external_access_integrations"] == ["LHT_SALESFORCE_ACCESS"], key
+        assert proc["secrets"] == {"salesforce_oauth": "LHT.SALESFORCE_OAUTH"}, key
+    assert {p["handler"] for p in procedures.values()} >= {
+        "sync.sync_sobject",
+        "sync.sync_sobject_with_options",
+    }
+
+
+def test_snow_build_every_artifact_exists_and_is_zipped(built: Path) -> None:
+    for key, proc in _procedures(_definition()).items():
+        for artifact in proc["artifacts"]:
+            src = artifact["src"] if isinstance(artifact, dict) else artifact
+            assert (ROOT / src).is_dir(), f"{key}: artifact {src} is missing"
+            assert (built / f"{Path(src).name}.zip").is_file(), f"{key}: {src} was not zipped"
+
+
+def test_snow_build_every_handler_imports_from_zips(built: Path, tmp_path: Path) -> None:
+    procedures = _procedures(_definition())
+    zips = sorted(str(p) for p in built.glob("*.zip"))
+    handlers = {
+        proc["handler"]: len(proc["signature"]) + 1  # Snowpark passes the session first
+        for proc in procedures.values()
+    }
+    probe = textwrap.dedent(
+        """
+        import importlib, inspect, json, sys
+        zips, handlers, local_only = json.loads(sys.argv[1])
+        sys.path[:0] = zips
+        report = {}
+        for handler, arity in handlers.items():
+            module_name, _, func_name = handler.rpartition(".")
+            module = importlib.import_module(module_name)
+            func = getattr(module, func_name)
+            report[handler] = {
+                "file": module.__file__,
+                "arity": len(inspect.signature(func).parameters),
+                "expected": arity,
+            }
+        import lht
+        report["lht"] = {"file": lht.__file__}
+        report["local_only"] = sorted(
+            name for name in sys.modules if name.split(".")[0] in local_only or name in local_only
+            or any(name.startswith(p + ".") for p in local_only)
+        )
+        print(json.dumps(report))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps([zips, handlers, list(LOCAL_ONLY)])],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report.pop("local_only") == []
+    for name, info in report.items():
+        assert ".zip" in info["file"], f"{name} imported from {info['file']}, not a built zip"
+        assert info.get("arity", 0) == info.get("expected", 0), f"{name} signature mismatch"
