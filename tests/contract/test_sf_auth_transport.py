@@ -145,3 +145,26 @@ def test_https_emulator_with_trusted_ca(fake_time: FakeTime) -> None:
         client = make_client(secure, fake_time, session=session)
         assert client.instance_url.startswith("https://")
         assert client.count("Account") == len(list(client.query_records("SELECT Id FROM Account")))
+
+
+def test_daily_limit_reached_mid_run_stops_with_rate_limit_error(
+    client: SalesforceClient, emu: Any, fake_time: FakeTime
+) -> None:
+    client.limits()
+    used = client.usage.api_used or 0
+    emu.org.limits.configure("DailyApiRequests", max=used + 2, hard_max=used + 2)
+    try:
+        records = client.query_records("SELECT Id FROM Account", batch_size=200)
+        with pytest.raises(SalesforceRateLimitError, match="TotalRequests"):
+            list(records)
+    finally:
+        emu.org.limits.reset()
+    assert client.usage.api_used == used + 2
+    assert fake_time.sleeps == []
+
+
+def test_per_app_limit_info_suffix_still_parsed(client: SalesforceClient, emu: Any) -> None:
+    emu.org.options.set("http.per_app_usage", "lht-app")
+    client.limits()
+    usage = client.usage
+    assert usage.api_used is not None and usage.api_max is not None and usage.api_max > 0
