@@ -100,3 +100,12 @@ def test_ingest_aborted_job_lists_unprocessed_records(client: SalesforceClient, 
     assert result.state == "Aborted" and result.records_processed == 0
     assert list(job.unprocessed_records()) == [{"Name": "LHT never 1"}, {"Name": "LHT never 2"}]
     assert list(job.successful_results()) == []
+
+
+def test_collections_record_level_problems_come_back_as_results(client: SalesforceClient) -> None:
+    no_id = client.collection_update("Account", [{"Name": "LHT no id"}])
+    assert not no_id[0].success and no_id[0].errors[0].status_code == "MISSING_ARGUMENT"
+    with_id = client.collection_create("Account", [{"Id": "001000000000001AAA", "Name": "x"}])
+    assert not with_id[0].success
+    no_key = client.collection_upsert("X__c", "External_Id__c", [{"Name": "LHT no key"}])
+    assert not no_key[0].success and no_key[0].errors[0].status_code == "REQUIRED_FIELD_MISSING"

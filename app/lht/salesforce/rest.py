@@ -6,6 +6,7 @@ sObject Collections write results come back per record as :class:`RecordResult` 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from lht.errors import ConfigError, SalesforceError, SalesforceUnsupported
+from lht.errors import SalesforceError, SalesforceUnsupported
 from lht.salesforce.describe import (
     SObjectDescribe,
     SObjectSummary,
@@ -194,7 +195,7 @@ class RestApi:
         """Insert records (no ``Id``) via ``POST composite/sobjects``, 200 per call."""
         name = validate_identifier(sobject, "sObject")
         return self._collection("POST", f"{self.base}/composite/sobjects", name, records,
-                                all_or_none=all_or_none, forbid_id=True)  # fmt: skip
+                                all_or_none=all_or_none)  # fmt: skip
 
     def update(
         self, sobject: str, records: Iterable[Mapping[str, Any]], all_or_none: bool = False
@@ -202,7 +203,7 @@ class RestApi:
         """Update records (each with ``Id``) via ``PATCH composite/sobjects``."""
         name = validate_identifier(sobject, "sObject")
         return self._collection("PATCH", f"{self.base}/composite/sobjects", name, records,
-                                all_or_none=all_or_none, require="Id")  # fmt: skip
+                                all_or_none=all_or_none)  # fmt: skip
 
     def upsert(
         self,
@@ -215,12 +216,12 @@ class RestApi:
         name = validate_identifier(sobject, "sObject")
         key = validate_field_path(external_id_field)
         url = f"{self.base}/composite/sobjects/{name}/{key}"
-        return self._collection("PATCH", url, name, records, all_or_none=all_or_none, require=key)
+        return self._collection("PATCH", url, name, records, all_or_none=all_or_none)
 
     def delete(self, ids: Iterable[str], all_or_none: bool = False) -> list[RecordResult]:
         """Delete by Id via ``DELETE composite/sobjects?ids=...``, 200 per call."""
         results: list[RecordResult] = []
-        for chunk in _chunks(list(ids), COLLECTION_LIMIT):
+        for chunk in _chunks(ids, COLLECTION_LIMIT):
             for record_id in chunk:
                 validate_record_id(record_id)
             response = self._transport.send(
@@ -239,27 +240,25 @@ class RestApi:
         records: Iterable[Mapping[str, Any]],
         *,
         all_or_none: bool,
-        require: str | None = None,
-        forbid_id: bool = False,
     ) -> list[RecordResult]:
         results: list[RecordResult] = []
-        for chunk in _chunks(list(records), COLLECTION_LIMIT):
-            body = []
-            for record in chunk:
-                if require and not record.get(require):
-                    raise ConfigError(f"{method} {sobject}: every record needs {require}")
-                if forbid_id and record.get("Id"):
-                    raise ConfigError(f"insert into {sobject}: records must not carry Id")
-                body.append({"attributes": {"type": sobject}, **record})
+        for chunk in _chunks(records, COLLECTION_LIMIT):
+            body = [{"attributes": {"type": sobject}, **record} for record in chunk]
             context = f"{method} composite/sobjects {sobject} ({len(chunk)} record(s))"
             response = self._transport.send(
                 method, url, json={"allOrNone": all_or_none, "records": body}, context=context,
                 idempotent=method != "POST",
             )  # fmt: skip
-            results.extend(_parse_results(response.json(), context))
+            answers = _parse_results(response.json(), context)
+            if len(answers) != len(chunk):
+                raise SalesforceError(
+                    f"{context}: {len(answers)} result(s) returned for {len(chunk)} record(s)"
+                )
+            results.extend(answers)
         return results
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sf_replay import FIXTURES, Canned, ReplayAdapter, json_response, make_client, token_response
 
-from lht.errors import ConfigError, SalesforceUnsupported
+from lht.errors import ConfigError, SalesforceError, SalesforceUnsupported
 from lht.salesforce.rest import flatten_record, selected_paths
 
 
@@ -176,12 +176,10 @@ def test_collection_upsert_chunks_by_200_and_returns_results_as_data() -> None:
     }
 
 
-def test_collection_insert_with_id_and_update_without_id_rejected() -> None:
-    client = make_client(ReplayAdapter(token_response()))
-    with pytest.raises(ConfigError, match="must not carry Id"):
-        client.collection_create("Account", [{"Id": "001", "Name": "x"}])
-    with pytest.raises(ConfigError, match="needs Id"):
-        client.collection_update("Account", [{"Name": "x"}])
+def test_collection_result_count_mismatch_raises() -> None:
+    adapter = ReplayAdapter(token_response(), json_response([]))
+    with pytest.raises(SalesforceError, match="0 result"):
+        make_client(adapter).collection_update("Account", [{"Id": "001000000000001AAA"}])
 
 
 def test_collection_delete_sends_ids_query_and_parses_results() -> None:
