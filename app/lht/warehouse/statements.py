@@ -19,6 +19,16 @@ Snowflake semantics the callers must respect:
   conversion errors to surface before BEGIN.
 * Staging rows are deduplicated per key keeping the greatest watermark value: Snowflake
   rejects a MERGE whose source has duplicate keys (nondeterministic merge).
+
+Full sync, three ways (none drops the live table first):
+
+* no live table yet: load ``<TABLE>__LHT_NEW_<run>`` then :func:`rename_table` (no copy);
+* live table, same column types: typed staging + :func:`apply_changes` +
+  :func:`flag_absent_rows` (soft) / :func:`delete_absent_rows` (hard), all inside the commit
+  transaction with the watermark and run row (atomic, grants untouched);
+* column types changed: rebuild a new table (:func:`insert_from_staging`,
+  :func:`insert_absent_rows_as_deleted`) and :func:`replace_table` with COPY GRANTS. DDL, so
+  it commits on its own, before the state transaction.
 """
 
 from __future__ import annotations
