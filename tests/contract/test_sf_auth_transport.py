@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from sf_contract import FakeTime, add_fault, make_client
+from sf_contract import FakeTime, add_fault, credentials, make_client
 
 from emulator import Emulator
 from lht.errors import (
@@ -18,6 +18,7 @@ from lht.errors import (
     SalesforceUnavailable,
 )
 from lht.salesforce.client import SalesforceClient
+from lht.salesforce.retry import RetryPolicy
 
 
 def test_login_client_credentials_returns_emulator_instance_url(
@@ -168,3 +169,17 @@ def test_per_app_limit_info_suffix_still_parsed(client: SalesforceClient, emu: A
     client.limits()
     usage = client.usage
     assert usage.api_used is not None and usage.api_max is not None and usage.api_max > 0
+
+
+def test_slow_response_times_out_and_is_retried(emu: Any, fake_time: FakeTime) -> None:
+    client = SalesforceClient(
+        credentials(emu),
+        sleeper=fake_time.sleep,
+        clock=fake_time.clock,
+        timeout=0.3,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.1, jitter=0.0),
+    )
+    client.limits()
+    add_fault(emu, kind="slow", path="/limits", delay=1.5, nth=1, count=1)
+    assert "DailyApiRequests" in client.limits()
+    assert fake_time.sleeps == [0.1]
