@@ -14,15 +14,12 @@ import logging
 from typing import Any
 
 from lht.errors import ConfigError
-from lht.salesforce.auth import Credentials
-from lht.salesforce.client import SalesforceClient
 from lht.sync.options import SyncOptions, SyncRequest
-from lht.sync.service import failure_result, run_sync
+from lht.sync.service import client_from_secret, failure_result, run_sync
 
 __all__ = ["sync_sobject", "sync_sobject_with_options"]
 
 log = logging.getLogger(__name__)
-SECRET_NAME = "salesforce_oauth"
 
 
 def sync_sobject(session: Any, sobject: str, schema_name: str, table_name: str) -> dict[str, Any]:
@@ -35,7 +32,7 @@ def sync_sobject_with_options(
     entry = {"sobject": sobject, "schema": schema_name, "table": table_name}
     try:
         request = SyncRequest(sobject, schema_name, table_name, _options(options))
-        return run_sync(session, _client(), request)
+        return run_sync(session, client_from_secret(), request)
     except Exception as exc:  # handler boundary: the caller always gets a result VARIANT
         log.exception("SYNC_SOBJECT(%s, %s, %s) failed before running", sobject, schema_name,
                       table_name)  # fmt: skip
@@ -50,9 +47,3 @@ def _options(raw: Any) -> SyncOptions:
         except ValueError:
             raise ConfigError("options must be a JSON object") from None
     return SyncOptions.from_mapping(raw)
-
-
-def _client() -> SalesforceClient:
-    from lht.secrets import read_secret  # noqa: PLC0415 - FOUNDATION's module, read at call time
-
-    return SalesforceClient(Credentials.from_json(read_secret(SECRET_NAME)))

@@ -12,6 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from lht.errors import LhtError
+from lht.salesforce.auth import Credentials
+from lht.salesforce.client import SalesforceClient
+from lht.secrets import read_secret
 from lht.sync.executor import sync_sobject, utc_now
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.ports import SalesforcePort
@@ -19,9 +22,18 @@ from lht.sync.store import WarehouseSyncStore
 from lht.warehouse.runner import StatementRunner
 from lht.warehouse.stage import StageWriter
 
-__all__ = ["failure_result", "run_sync", "sync_many"]
+__all__ = ["SECRET_NAME", "client_from_secret", "failure_result", "run_sync", "sync_many"]
+
+#: Alias of the Salesforce OAuth secret bound to the procedures (JSON: login_url, client_id,
+#: client_secret); locally read from env ``LHT_SECRET_SALESFORCE_OAUTH`` or .lht/secrets.json.
+SECRET_NAME = "salesforce_oauth"
 
 log = logging.getLogger(__name__)
+
+
+def client_from_secret(secret_name: str = SECRET_NAME) -> SalesforceClient:
+    """A Salesforce client from the OAuth secret (read at call time, never logged)."""
+    return SalesforceClient(Credentials.from_json(read_secret(secret_name)))
 
 
 def run_sync(
