@@ -37,7 +37,7 @@ DATASETS = {"Account": 20_000, "Contact": 3_000, "Opportunity": 800, "X__c": 400
 #: Default BULK_API_THRESHOLD, and a STAGE_THRESHOLD lowered from 50,000 so the demo shows all
 #: three methods in well under a minute (Account → bulk_api_stage, Contact → bulk_api, the
 #: others → regular_api).
-THRESHOLDS = {"bulk_api_threshold": 1_000, "stage_threshold": 15_000}
+THRESHOLDS: dict[str, Any] = {"bulk_api_threshold": 1_000, "stage_threshold": 15_000}
 TARGETS = {"Account": "ACCOUNTS", "Contact": "CONTACTS", "Opportunity": "OPPORTUNITIES",
            "X__c": "X_OBJECTS"}  # fmt: skip
 SCHEMA = "RAW"
@@ -106,7 +106,8 @@ def _run(emu: Emulator, session: Any, out: Out) -> int:
 
 
 def _sync(session: Any, client: Any, sobject: str, **options: Any) -> dict[str, Any]:
-    request = SyncRequest(sobject, SCHEMA, TARGETS[sobject], SyncOptions(**THRESHOLDS, **options))
+    opts = SyncOptions.from_mapping({**THRESHOLDS, **options})
+    request = SyncRequest(sobject, SCHEMA, TARGETS[sobject], opts)
     return run_sync(session, client, request)
 
 
