@@ -67,13 +67,16 @@ def count_csv_records(raw: bytes) -> tuple[int, bool]:
     """
     if not raw:
         return 0, True
-    records = 0
-    quotes = 0
-    for line in raw.split(b"\n")[:-1]:
-        quotes += line.count(b'"')
+    records = quotes = start = 0
+    end = raw.find(b"\n")
+    while end != -1:  # scan in place: no per-line copies of a page that may be 100+ MB
+        quotes += raw.count(b'"', start, end)
         if quotes % 2 == 0:
             records += 1
-    clean = raw.endswith(b"\n") and quotes % 2 == 0
+        start = end + 1
+        end = raw.find(b"\n", start)
+    quotes += raw.count(b'"', start)
+    clean = start == len(raw) and quotes % 2 == 0
     return max(records - 1, 0), clean
 
 
