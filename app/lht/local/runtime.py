@@ -85,9 +85,11 @@ class _Server:
         from lht.local import fakesnow_patch  # noqa: PLC0415
 
         fakesnow_patch.apply()
-        logging.getLogger("fakesnow.server").setLevel(logging.WARNING)  # it logs every login/query
+        app = _fakesnow_server_module().app
+        # fakesnow.server sets its logger to INFO on import and logs every login and failed query
+        logging.getLogger("fakesnow.server").setLevel(logging.WARNING)
         config = uvicorn.Config(
-            _fakesnow_server_module().app,
+            app,
             host="127.0.0.1",
             port=0,
             log_level="warning",

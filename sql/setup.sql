@@ -1,0 +1,125 @@
+-- LHT setup: roles, database/schema LHT, stages, Salesforce network rule + secret, external access
+-- integration, grants, and the state / run-log tables.
+--
+-- Run once (idempotent: every CREATE is IF NOT EXISTS) as a user that may use ACCOUNTADMIN
+-- (creating an external access integration needs it), for example:
+--
+--   snow sql -f sql/setup.sql \
+--     -D database=LHT -D warehouse=COMPUTE_WH -D deploy_user=JANE \
+--     -D sf_my_domain=acme -D sf_login_url=https://acme.my.salesforce.com \
+--     -D sf_client_id="$SF_CLIENT_ID" -D sf_client_secret="$SF_CLIENT_SECRET"
+--
+-- Variables (snow CLI standard templating; pass each one with -D name=value):
+--   database          database that holds schema LHT (procedures, stages, state); synced tables go
+--                     into other schemas of the same database (e.g. RAW)
+--   warehouse         warehouse the LHT roles may use to run the procedures
+--   deploy_user       user that receives LHT_ADMIN to run `snow snowpark deploy`
+--   sf_my_domain      Salesforce My Domain prefix: acme for acme.my.salesforce.com (the sandbox
+--                     form acme.sandbox.my.salesforce.com is allowed too; for a sandbox pass the
+--                     sandbox My Domain prefix, e.g. acme--uat)
+--   sf_login_url      https://<my-domain>.my.salesforce.com (or the .sandbox. form) for the token
+--   sf_client_id      Connected App consumer key (client-credentials flow)
+--   sf_client_secret  Connected App consumer secret
+--
+-- Roles: LHT_ADMIN owns everything LHT creates and deploys the procedures (owner's rights);
+-- LHT_OPERATOR may only call the procedures and read the run log. Both roll up to SYSADMIN.
+
+-- 1. Account-level objects (ACCOUNTADMIN) -------------------------------------------------------
+USE ROLE ACCOUNTADMIN;
+
+CREATE ROLE IF NOT EXISTS LHT_ADMIN COMMENT = 'LHT: owns the LHT schema, deploys and owns the procedures';
+CREATE ROLE IF NOT EXISTS LHT_OPERATOR COMMENT = 'LHT: runs the LHT procedures and reads the run log';
+GRANT ROLE LHT_OPERATOR TO ROLE LHT_ADMIN;
+GRANT ROLE LHT_ADMIN TO ROLE SYSADMIN;
+GRANT ROLE LHT_ADMIN TO USER <% deploy_user %>;
+
+GRANT USAGE ON WAREHOUSE <% warehouse %> TO ROLE LHT_ADMIN;
+GRANT USAGE ON WAREHOUSE <% warehouse %> TO ROLE LHT_OPERATOR;
+
+CREATE DATABASE IF NOT EXISTS <% database %> COMMENT = 'LHT: Salesforce data and LHT state';
+GRANT OWNERSHIP ON DATABASE <% database %> TO ROLE LHT_ADMIN COPY CURRENT GRANTS;
+
+-- 2. Schema, stages, network rule, secret, tables (owned by LHT_ADMIN) ---------------------------
+USE ROLE LHT_ADMIN;
+
+CREATE SCHEMA IF NOT EXISTS <% database %>.LHT COMMENT = 'LHT: procedures, stages, secret, state';
+
+-- Bulk API result pages are staged here (gzip CSV) before COPY INTO.
+CREATE STAGE IF NOT EXISTS <% database %>.LHT.LHT_STAGE COMMENT = 'LHT: Salesforce extracts before COPY';
+-- snow snowpark deploy uploads app.zip / procedures.zip here.
+CREATE STAGE IF NOT EXISTS <% database %>.LHT.LHT_CODE_STAGE COMMENT = 'LHT: procedure code';
+
+CREATE NETWORK RULE IF NOT EXISTS <% database %>.LHT.SALESFORCE_API
+  MODE = EGRESS
+  TYPE = HOST_PORT
+  VALUE_LIST = ('<% sf_my_domain %>.my.salesforce.com:443', '<% sf_my_domain %>.sandbox.my.salesforce.com:443')
+  COMMENT = 'LHT: Salesforce My Domain (production and sandbox form)';
+
+CREATE SECRET IF NOT EXISTS <% database %>.LHT.SALESFORCE_OAUTH
+  TYPE = GENERIC_STRING
+  SECRET_STRING = '{"login_url": "<% sf_login_url %>", "client_id": "<% sf_client_id %>", "client_secret": "<% sf_client_secret %>"}'
+  COMMENT = 'LHT: Salesforce Connected App (client credentials) as JSON';
+
+-- One row per (object, target): the watermark the next incremental run starts from.
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_STATE (
+  SOBJECT VARCHAR,
+  TARGET_SCHEMA VARCHAR,
+  TARGET_TABLE VARCHAR,
+  WATERMARK_FIELD VARCHAR,
+  WATERMARK TIMESTAMP_NTZ,
+  LAST_RUN_ID VARCHAR,
+  LAST_SUCCESS_AT TIMESTAMP_NTZ
+);
+
+-- One row per run: what was planned, moved and merged, and how it ended.
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_RUNS (
+  RUN_ID VARCHAR,
+  SOBJECT VARCHAR,
+  TARGET_SCHEMA VARCHAR,
+  TARGET_TABLE VARCHAR,
+  SYNC_METHOD VARCHAR,
+  STARTED_AT TIMESTAMP_NTZ,
+  ENDED_AT TIMESTAMP_NTZ,
+  STATUS VARCHAR,
+  ESTIMATED_RECORDS NUMBER,
+  ROWS_EXTRACTED NUMBER,
+  ROWS_INSERTED NUMBER,
+  ROWS_UPDATED NUMBER,
+  ROWS_DELETED NUMBER,
+  BYTES_STAGED NUMBER,
+  API_CALLS NUMBER,
+  WATERMARK_FROM TIMESTAMP_NTZ,
+  WATERMARK_TO TIMESTAMP_NTZ,
+  ERROR VARCHAR
+);
+
+-- One row per target being synced right now (prevents two runs writing the same table).
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_LOCKS (
+  TARGET VARCHAR,
+  RUN_ID VARCHAR,
+  ACQUIRED_AT TIMESTAMP_NTZ
+);
+
+-- 3. The integration the procedures use to reach Salesforce (ACCOUNTADMIN) ----------------------
+USE ROLE ACCOUNTADMIN;
+
+CREATE EXTERNAL ACCESS INTEGRATION IF NOT EXISTS LHT_SALESFORCE_ACCESS
+  ALLOWED_NETWORK_RULES = (<% database %>.LHT.SALESFORCE_API)
+  ALLOWED_AUTHENTICATION_SECRETS = (<% database %>.LHT.SALESFORCE_OAUTH)
+  ENABLED = TRUE
+  COMMENT = 'LHT: egress to Salesforce with the LHT Connected App secret';
+GRANT USAGE ON INTEGRATION LHT_SALESFORCE_ACCESS TO ROLE LHT_ADMIN;
+
+-- The operator reads what LHT syncs into any schema of the database (future grants at database
+-- level need MANAGE GRANTS, hence ACCOUNTADMIN).
+GRANT USAGE ON FUTURE SCHEMAS IN DATABASE <% database %> TO ROLE LHT_OPERATOR;
+GRANT SELECT ON FUTURE TABLES IN DATABASE <% database %> TO ROLE LHT_OPERATOR;
+
+-- 4. What the operator may do inside LHT (LHT_ADMIN, as owner) -----------------------------------
+USE ROLE LHT_ADMIN;
+
+GRANT USAGE ON DATABASE <% database %> TO ROLE LHT_OPERATOR;
+GRANT USAGE ON SCHEMA <% database %>.LHT TO ROLE LHT_OPERATOR;
+GRANT USAGE ON FUTURE PROCEDURES IN SCHEMA <% database %>.LHT TO ROLE LHT_OPERATOR;
+GRANT SELECT ON TABLE <% database %>.LHT.SYNC_RUNS TO ROLE LHT_OPERATOR;
+GRANT SELECT ON TABLE <% database %>.LHT.SYNC_STATE TO ROLE LHT_OPERATOR;
