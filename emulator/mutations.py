@@ -27,7 +27,7 @@ def pick_ids(org: Org, sobject: str, count: int, deleted: bool = False) -> list[
     deterministic."""
     data = org.data(sobject)
     if deleted:
-        pool = sorted(i for i in data.deleted if i not in data.purged)
+        pool = sorted(i for i in list(data.deleted) if i not in data.purged)
     else:
         pool = (
             [i for i in data.indices() if i not in data.deleted]

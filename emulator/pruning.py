@@ -64,7 +64,7 @@ def candidate_indices(data: ObjectData, where: Condition | None) -> Iterator[int
         return
     window = _range(data, *limits)
     purged = data.purged
-    changed = sorted(i for i in data.overlay if i < data.count)
+    changed = sorted(i for i in list(data.overlay) if i < data.count)
     yield from (i for i in changed if i < window.start and i not in purged)
     yield from (i for i in window if i not in purged)
     yield from (i for i in changed if i >= window.stop and i not in purged)

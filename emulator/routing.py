@@ -110,13 +110,13 @@ class Router:
         fault = None if control else org.faults.match(req.method, req.path)
         found = self.find(req.method, req.path)
         route = found[0] if isinstance(found, tuple) else None
-        response = self._run(org, req, found, fault)
+        response, charged = self._run(org, req, found, fault)
         if fault is not None and fault.kind in TRANSPORT_KINDS:
             response.fault = fault
         if route is not None and route.charge and _wants_limit_info(org, req):
             response.headers["Sforce-Limit-Info"] = limit_info(org)
         if not control:
-            self._log(org, req, response, route, fault)
+            self._log(org, req, response, charged, fault)
         return response
 
     def _run(
@@ -125,34 +125,33 @@ class Router:
         req: Request,
         found: tuple[Route, re.Match[str]] | Response,
         fault: FaultRule | None,
-    ) -> Response:
+    ) -> tuple[Response, str | None]:
+        """The response and the limit counter this call was charged to (None if not charged)."""
         if fault is not None and fault.kind not in TRANSPORT_KINDS:
-            return _fault_response(org, req, fault)
+            return _fault_response(org, req, fault), None
         if isinstance(found, Response):
-            return found
+            return found, None
         route, match = found
         if route.auth and not _authorized(org, req):
-            return sf_error(401, *INVALID_SESSION)
+            return sf_error(401, *INVALID_SESSION), None
         version_error = _check_version(org, req)
         if version_error is not None:
-            return version_error
+            return version_error, None
         if route.charge:
             if org.limits.exhausted(route.charge):
-                return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+                refusal = sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+                return refusal, None
             org.limits.charge(route.charge)
-        return _call(route, org, req, match)
+        return _call(route, org, req, match), route.charge
 
     def _log(
         self,
         org: Org,
         req: Request,
         response: Response,
-        route: Route | None,
+        charged: str | None,
         fault: FaultRule | None,
     ) -> None:
-        charged = route.charge if route is not None and response.status not in (401,) else None
-        if response.status == 403 and response.body.startswith(b'[{"message":"TotalRequests'):
-            charged = None
         org.request_log.append(
             time=org.clock.now().isoformat(),
             method=req.method,

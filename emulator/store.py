@@ -67,11 +67,12 @@ class ObjectData:
         yield from (i for i in list(self.inserted) if i not in purged)
 
     def live_count(self, include_deleted: bool) -> int:
-        purged_virtual = sum(1 for i in self.purged if i < self.count)
+        purged = set(self.purged)  # snapshots: writers may change these sets concurrently
+        purged_virtual = sum(1 for i in purged if i < self.count)
         total = (
-            self.count - purged_virtual + len([i for i in self.inserted if i not in self.purged])
+            self.count - purged_virtual + len([i for i in list(self.inserted) if i not in purged])
         )
-        return total if include_deleted else total - len(self.deleted - self.purged)
+        return total if include_deleted else total - len(set(self.deleted) - purged)
 
     # -- values ---
     def _virtual_fn(self, fdef: FieldDef) -> RowFn:

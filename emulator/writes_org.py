@@ -252,7 +252,9 @@ class WriteMixin:
         """(id, deletedDate) of soft-deleted rows whose deletion falls in [start, end]."""
         data = self.data(sobject)
         stamp: Callable[[int], Any] = data.field_fn("SystemModstamp")
-        rows = [(data.make_id(i), stamp(i)) for i in sorted(data.deleted) if i not in data.purged]
+        rows = [
+            (data.make_id(i), stamp(i)) for i in sorted(list(data.deleted)) if i not in data.purged
+        ]
         return [(rid, when) for rid, when in rows if start <= when <= end]
 
     def index_from_id(self, sobject: str, record_id: str) -> int | None:
