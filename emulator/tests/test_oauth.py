@@ -26,8 +26,14 @@ def test_client_credentials_in_body_returns_salesforce_shaped_token(emu: Emulato
     assert reply.status_code == 200
     body = reply.json()
     assert set(body) == {
-        "access_token", "signature", "scope", "instance_url", "id", "token_type", "issued_at",
-    }  # fmt: skip
+        "access_token",
+        "signature",
+        "scope",
+        "instance_url",
+        "id",
+        "token_type",
+        "issued_at",
+    }
     assert body["instance_url"] == emu.base_url
     assert body["token_type"] == "Bearer"
     assert isinstance(body["issued_at"], str) and body["issued_at"].isdigit()

@@ -65,10 +65,27 @@ def test_x_object_describe_covers_every_field_type(client: Client) -> None:
     fields = client.get(f"{API}/sobjects/X__c/describe").json()["fields"]
     types = {f["type"] for f in fields}
     assert {
-        "id", "string", "textarea", "picklist", "multipicklist", "email", "phone", "url",
-        "encryptedstring", "boolean", "double", "currency", "percent", "int", "date", "datetime",
-        "time", "base64", "location", "reference",
-    } <= types  # fmt: skip
+        "id",
+        "string",
+        "textarea",
+        "picklist",
+        "multipicklist",
+        "email",
+        "phone",
+        "url",
+        "encryptedstring",
+        "boolean",
+        "double",
+        "currency",
+        "percent",
+        "int",
+        "date",
+        "datetime",
+        "time",
+        "base64",
+        "location",
+        "reference",
+    } <= types
     by_name = {f["name"]: f for f in fields}
     assert by_name["Total__c"]["calculated"] and by_name["Total__c"]["calculatedFormula"]
     assert by_name["Location__Latitude__s"]["compoundFieldName"] == "Location__c"
