@@ -46,12 +46,13 @@ def _utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class PushRow:
-    """A source row ready to send: raw values, rendered cells, key and content hash."""
+    """A source row ready to send: raw values, rendered cells, key and content hash (the
+    hash only in diff mode)."""
 
     values: tuple[Any, ...]
     cells: list[str]
     key: str | None
-    row_hash: str
+    row_hash: str | None
 
 
 def push(
@@ -124,12 +125,12 @@ def _prepared_rows(
     for values, stored_hash in store.rows(plan):
         tally.rows_read += 1
         cells = render_row(values, plan.options.clear_nulls, match_index, names)
-        digest = row_hash(cells, salt)
-        if diff and stored_hash == digest:
+        key = (cells[match_index] or None) if match_index is not None else None
+        digest = row_hash(cells, salt) if diff else None
+        if digest is not None and stored_hash == digest:
             tally.rows_unchanged += 1
             continue
-        key = (cells[match_index] or None) if match_index is not None else None
-        if diff and key is not None:
+        if digest is not None and key is not None:
             writer.add_sent(key, digest)
         yield PushRow(tuple(values), cells, key, digest)
 

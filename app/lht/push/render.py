@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -71,11 +72,26 @@ def render_row(
     ]
 
 
+class _LineWriter:
+    """A reusable csv.writer over a small buffer (one writer per thread)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+
+
+_local = threading.local()
+
+
 def csv_line(cells: Sequence[str]) -> bytes:
     """One CSV record (LF-terminated, minimal quoting) as UTF-8 bytes."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+    line = getattr(_local, "writer", None)
+    if line is None:
+        line = _local.writer = _LineWriter()
+    line.buffer.seek(0)
+    line.buffer.truncate()
+    line.writer.writerow(cells)
+    return line.buffer.getvalue().encode("utf-8")
 
 
 def row_hash(cells: Sequence[str], salt: bytes = b"") -> str:
