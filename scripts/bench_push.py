@@ -11,6 +11,7 @@ reads the source once on its own and reports that growth separately from what th
 beyond it. Prints one JSON line per size: seconds, rows/s, jobs, peak RSS, both growths.
 """
 
+# ruff: noqa: PLC0415  (each mode imports only what its process needs, after sys.path is set)
 from __future__ import annotations
 
 import argparse
