@@ -6,6 +6,7 @@ Regenerate snapshots with ``LHT_UPDATE_SNAPSHOTS=1 pytest tests/unit/push``.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,3 +98,22 @@ def test_insert_push_run_binds_timestamps_as_utc_text():
     stmt = ps.insert_push_run(T, {"RUN_ID": "r", "STARTED_AT": NOW})
     assert stmt.params == ("r", "2024-05-01 12:00:00.123000")
     assert "TO_TIMESTAMP_NTZ(?)" in stmt.text
+
+
+@pytest.mark.parametrize(
+    ("table", "builder"),
+    [
+        ("PUSH_RUNS", ps.create_runs_table),
+        ("PUSH_RESULTS", ps.create_results_table),
+        ("PUSH_HASHES", ps.create_hashes_table),
+    ],
+)
+def test_setup_sql_push_tables_match_runtime_ddl(table, builder):
+    setup = (Path(__file__).resolve().parents[3] / "sql" / "setup.sql").read_text()
+    found = re.search(rf"CREATE TABLE IF NOT EXISTS <% database %>\.LHT\.{table} \((.*?)\n\);",
+                      setup, re.DOTALL)  # fmt: skip
+    assert found, f"{table} missing from sql/setup.sql"
+    setup_columns = [" ".join(c.split()) for c in found.group(1).split(",\n")]
+    runtime = builder(T).text.split("(", 1)[1].rsplit(")", 1)[0]
+    runtime_columns = [c.strip() for c in re.split(r",\s(?![^()]*\))", runtime)]
+    assert setup_columns == runtime_columns
