@@ -2,14 +2,14 @@
 
 A completed query job owns four files under the org's work dir: ``<job>.csv`` holds every data row
 (no header) exactly as served and ``<job>.idx`` the byte offset where each row starts (little-endian
-uint64 per row). ``<job>.csv.gz`` holds the same rows gzip-compressed in independent members of
-``GZ_BLOCK_ROWS`` rows each, and ``<job>.gzidx`` the offset of every member. Any
-``locator``/``maxRecords`` page is then the header line plus one contiguous byte range; with
-``Accept-Encoding: gzip`` it is a header member, the pre-compressed members of the whole blocks and
-at most two small members compressed on the fly for partial blocks at the edges (concatenated gzip
-members are one valid gzip stream, RFC 1952). Downloads cost disk and socket speed, not Python per
-row or compression, and memory stays flat however many rows the job has. Locators are base64 of the
-next row number (``MTAwMDA`` = "10000"), without padding.
+uint64 per row). ``<job>.deflate`` holds the same rows compressed in independent deflate pieces of
+``GZ_BLOCK_ROWS`` rows each (``bulk_gzip``), and ``<job>.gzidx`` per piece its offset, the CRC-32
+and the raw offset of its rows. Any ``locator``/``maxRecords`` page is then the header line plus
+one contiguous byte range; with ``Accept-Encoding: gzip`` it is one gzip stream made of the header
+piece, the stored pieces of the whole blocks and at most two small pieces compressed on the fly for
+partial blocks at the edges. Downloads cost disk and socket speed, not Python per row or
+compression, and memory stays flat however many rows the job has. Locators are base64 of the next
+row number (``MTAwMDA`` = "10000"), without padding.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from emulator.bulk_gzip import GzipAssembler, deflate_piece
+
 log = logging.getLogger(__name__)
 
 GZ_BLOCK_ROWS = 1000
@@ -39,9 +41,14 @@ def _read_offset(path: Path, slot: int) -> int:
         return int.from_bytes(index.read(8), "little")
 
 
-def gzip_member(data: bytes, level: int = GZ_LEVEL) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
-    return compressor.compress(data) + compressor.flush()
+@dataclass(frozen=True)
+class Block:
+    """One stored deflate piece: where it is, the CRC-32 and raw span of the rows it holds."""
+
+    piece_start: int
+    piece_end: int
+    crc: int
+    raw_length: int
 
 
 @dataclass(frozen=True)
@@ -57,20 +64,37 @@ class ResultFile:
 
     @property
     def gz_path(self) -> Path:
-        return self.data_path.with_name(self.data_path.name + ".gz")
+        return self.data_path.with_suffix(".deflate")
 
     @property
     def gz_index_path(self) -> Path:
-        return self.data_path.with_name(self.data_path.stem + ".gzidx")
+        return self.data_path.with_suffix(".gzidx")
+
+    @property
+    def blocks(self) -> int:
+        return -(-self.records // GZ_BLOCK_ROWS)
 
     def offset(self, row: int) -> int:
         """Byte offset where data row ``row`` starts (``records`` gives the end of the file)."""
         return self.size if row >= self.records else _read_offset(self.index_path, row)
 
-    def gz_offset(self, block: int) -> int:
-        """Offset of gzip member ``block`` in the compressed file (the end for the last+1)."""
-        blocks = -(-self.records // GZ_BLOCK_ROWS)
-        return self.gz_size if block >= blocks else _read_offset(self.gz_index_path, block)
+    def block_range(self, first: int, last: int) -> list[Block]:
+        """Stored pieces ``first`` .. ``last - 1`` (``last`` may be ``blocks``)."""
+        count = min(last, self.blocks - 1) - first + 1
+        with self.gz_index_path.open("rb") as index:
+            index.seek(first * 24)
+            numbers = array("Q", index.read(count * 24))
+        if sys.byteorder != "little":
+            numbers.byteswap()
+        entries = [tuple(numbers[i : i + 3]) for i in range(0, len(numbers), 3)]
+        if last >= self.blocks:
+            entries.append((self.gz_size, 0, self.size))
+        return [
+            Block(
+                entries[i][0], entries[i + 1][0], entries[i][1], entries[i + 1][2] - entries[i][2]
+            )
+            for i in range(last - first)
+        ]
 
     def remove(self) -> None:
         for path in (self.data_path, self.index_path, self.gz_path, self.gz_index_path):
@@ -112,11 +136,11 @@ class _Writer:
         members = array("Q")
         for first in range(0, len(chunk), GZ_BLOCK_ROWS):
             last = first + GZ_BLOCK_ROWS
-            end = offsets[last] - base if last < len(chunk) else len(blob)
-            member = gzip_member(blob[offsets[first] - base : end])
-            members.append(self.gz_position)
-            gz.write(member)
-            self.gz_position += len(member)
+            raw = blob[offsets[first] - base : offsets[last] - base if last < len(chunk) else None]
+            piece = deflate_piece(raw, GZ_LEVEL)
+            members.extend((self.gz_position, zlib.crc32(raw), offsets[first]))
+            gz.write(piece)
+            self.gz_position += len(piece)
         for numbers in (offsets, members):
             if sys.byteorder != "little":
                 numbers.byteswap()
@@ -131,7 +155,7 @@ def write_result_file(directory: Path, name: str, header: str, lines: Iterable[s
     """Write rendered lines (each ending with its line ending), the row index and gzip members."""
     directory.mkdir(parents=True, exist_ok=True)
     data_path = directory / f"{name}.csv"
-    paths = (data_path, directory / f"{name}.idx", directory / f"{name}.csv.gz")
+    paths = (data_path, directory / f"{name}.idx", directory / f"{name}.deflate")
     with (
         paths[0].open("wb") as data,
         paths[1].open("wb") as index,
@@ -199,26 +223,28 @@ def page_chunks(result: ResultFile, page: Page) -> Iterator[bytes]:
     yield from read_range(result.data_path, page.byte_start, page.byte_end)
 
 
-def _rows_member(result: ResultFile, first: int, last: int) -> bytes:
-    """Rows [first, last) compressed now as one gzip member (partial blocks at page edges)."""
-    raw = b"".join(read_range(result.data_path, result.offset(first), result.offset(last)))
-    return gzip_member(raw) if raw else b""
+def _raw_rows(result: ResultFile, first: int, last: int) -> bytes:
+    return b"".join(read_range(result.data_path, result.offset(first), result.offset(last)))
 
 
 def page_gzip_chunks(result: ResultFile, page: Page) -> Iterator[bytes]:
-    """The page as a gzip stream: header member, edge members, pre-compressed whole blocks."""
-    yield gzip_member(result.header)
+    """The page as one gzip stream: header, edge pieces compressed now, stored whole blocks."""
+    gz = GzipAssembler()
+    yield gz.header() + gz.add_raw(result.header)
     first_block = -(-page.start // GZ_BLOCK_ROWS)
     last_block = page.end // GZ_BLOCK_ROWS
     if page.end == result.records:
-        last_block = -(-page.end // GZ_BLOCK_ROWS)  # the file's short last member is whole too
+        last_block = result.blocks  # the file's short last block is whole too
     if first_block >= last_block:
-        if page.end > page.start:
-            yield _rows_member(result, page.start, page.end)
+        yield gz.add_raw(_raw_rows(result, page.start, page.end))
+        yield gz.trailer()
         return
     if page.start < first_block * GZ_BLOCK_ROWS:
-        yield _rows_member(result, page.start, first_block * GZ_BLOCK_ROWS)
-    start, end = result.gz_offset(first_block), result.gz_offset(last_block)
-    yield from read_range(result.gz_path, start, end)
+        yield gz.add_raw(_raw_rows(result, page.start, first_block * GZ_BLOCK_ROWS))
+    blocks = result.block_range(first_block, last_block)
+    for block in blocks:
+        gz.add_piece_info(block.crc, block.raw_length)
+    yield from read_range(result.gz_path, blocks[0].piece_start, blocks[-1].piece_end)
     if page.end > last_block * GZ_BLOCK_ROWS:
-        yield _rows_member(result, last_block * GZ_BLOCK_ROWS, page.end)
+        yield gz.add_raw(_raw_rows(result, last_block * GZ_BLOCK_ROWS, page.end))
+    yield gz.trailer()

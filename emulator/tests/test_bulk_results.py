@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import pytest
 
+from emulator.bulk_gzip import crc32_combine, deflate_piece
 from emulator.bulk_results import (
     decode_locator,
     encode_locator,
-    gzip_member,
     page_chunks,
     page_gzip_chunks,
     plan_page,
@@ -82,12 +83,19 @@ def test_page_gzip_chunks_decompress_to_the_plain_page(
     assert gzip.decompress(b"".join(page_gzip_chunks(result, page))) == plain
 
 
-def test_page_gzip_chunks_serve_precompressed_blocks(tmp_path: Path) -> None:
+def test_page_gzip_chunks_serve_stored_pieces_as_one_gzip_member(tmp_path: Path) -> None:
     result = write_result_file(tmp_path, "gz", "h\n", _lines(20_000))
     page = plan_page(result, 0, 20_000)
     zipped = b"".join(page_gzip_chunks(result, page))
-    assert len(zipped) == len(gzip_member(b"h\n")) + result.gz_size
-    assert result.gz_path.stat().st_size == result.gz_size
+    assert len(zipped) == 10 + len(deflate_piece(b"h\n")) + result.gz_size + 10
+    inflater = zlib.decompressobj(31)
+    assert inflater.decompress(zipped) == b"".join(page_chunks(result, page))
+    assert inflater.eof and inflater.unused_data == b""  # a single member: curl can read it too
+
+
+def test_crc32_combine_matches_zlib() -> None:
+    a, b = b"x" * 1000 + b"abc", bytes(range(256)) * 1900
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
 def test_result_file_remove_deletes_both_files(tmp_path: Path) -> None:
