@@ -40,7 +40,7 @@ def apply() -> None:
 
 
 def _keeping_nulls(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - local mode only
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415 - local mode only
 
     def patched(ts: Any) -> Any:
         if isinstance(ts, pa.ChunkedArray):
