@@ -125,6 +125,23 @@ def test_transaction_rollback_discards_merge_and_insert(snowpark_session: Any) -
     assert _rows(snowpark_session, target) == [("1", "old"), ("2", "gone")]
 
 
+def test_null_timestamps_read_back_as_none_not_epoch(snowpark_session: Any) -> None:
+    name = f"LHT.TS_{uuid.uuid4().hex[:8].upper()}"
+    snowpark_session.sql(
+        f"CREATE TABLE {name} (ID INT, NTZ TIMESTAMP_NTZ, TZ TIMESTAMP_TZ)"
+    ).collect()
+    snowpark_session.sql(
+        f"INSERT INTO {name} VALUES (1, NULL, NULL), "
+        "(2, '2024-01-02 03:04:05.678', '2024-01-02T03:04:05.678+00:00')"
+    ).collect()
+
+    rows = snowpark_session.sql(f"SELECT ID, NTZ, TZ FROM {name} ORDER BY ID").collect()
+
+    assert (rows[0][1], rows[0][2]) == (None, None)
+    assert rows[1][1].isoformat() == "2024-01-02T03:04:05.678000"
+    assert rows[1][2].isoformat() == "2024-01-02T03:04:05.678000+00:00"
+
+
 def test_local_warehouse_default_context_database_schema_and_stage(
     local_warehouse: LocalWarehouse,
 ) -> None:

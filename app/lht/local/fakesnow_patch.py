@@ -1,6 +1,6 @@
 """The one place LHT patches fakesnow (the local Snowflake stand-in). Local mode only.
 
-Two small, independent fixes, each wrapping one fakesnow function and leaving its code alone:
+Three small, independent fixes, each wrapping one fakesnow function and leaving its code alone:
 
 1. PUT target quoting. Snowpark's ``session.file.put_stream`` sends
    ``PUT 'file://...' '@DB.SCHEMA.STAGE/sub/'`` with the stage location single-quoted, which real
@@ -15,6 +15,12 @@ Two small, independent fixes, each wrapping one fakesnow function and leaving it
    commits MERGE + watermark + run-log row together, so the comment bookkeeping is skipped for
    that helper table only (nobody describes it). (First written by the SYNC engineer as
    ``fakesnow_merge_fix``; folded in here.)
+
+3. NULL timestamps. fakesnow's server builds Snowflake's ``{epoch, fraction[, timezone]}`` struct
+   for TIMESTAMP columns (``fakesnow.arrow.timestamp_to_sf_struct``) without a null mask, so every
+   NULL TIMESTAMP_NTZ/TZ reached the client as 1970-01-01 (a push would have sent that date to
+   Salesforce). The wrapper re-applies the source column's nulls. (First written by the SYNC
+   engineer as ``fakesnow_timestamp_fix``; folded in here.)
 
 The patches are tied to the exact fakesnow versions they were tested on: on any other version
 ``apply()`` raises instead of silently changing behaviour. Re-run tests/warehouse/
@@ -37,7 +43,7 @@ _applied = False
 
 
 def apply() -> None:
-    """Install both patches once per process; fail loudly on an untested fakesnow version."""
+    """Install the patches once per process; fail loudly on an untested fakesnow version."""
     global _applied  # noqa: PLW0603 - process-wide, idempotent patch state
     version = importlib.metadata.version("fakesnow")
     if version not in TESTED_VERSIONS:
@@ -49,9 +55,10 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from fakesnow import info_schema, transforms  # noqa: PLC0415 - local mode only
+        from fakesnow import arrow, info_schema, transforms  # noqa: PLC0415 - local mode only
 
         transforms.put_stage = _unquoting(transforms.put_stage)
+        arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)  # type: ignore[assignment]
         info_schema.insert_table_comment_sql = _skipping_merge_helper(
             info_schema.insert_table_comment_sql
         )
@@ -84,4 +91,24 @@ def _skipping_merge_helper(original: Callable[..., str]) -> Callable[..., str]:
         return original(catalog, schema, table, comment)
 
     patched.__wrapped__ = original  # type: ignore[attr-defined]
+    return patched
+
+
+def _keeping_nulls(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap ``timestamp_to_sf_struct`` so NULL timestamps stay NULL in the result struct."""
+    import pyarrow as pa  # noqa: PLC0415 - dependency of fakesnow, local mode only
+
+    def patched(ts: Any) -> Any:
+        if isinstance(ts, pa.ChunkedArray):
+            ts = ts.combine_chunks()
+        struct = convert(ts)
+        if ts.null_count == 0:
+            return struct
+        return pa.StructArray.from_arrays(
+            arrays=[struct.field(i) for i in range(struct.type.num_fields)],
+            fields=list(struct.type),
+            mask=ts.is_null(),
+        )
+
+    patched.__wrapped__ = convert  # type: ignore[attr-defined]
     return patched
