@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
+
 from emulator.ids import make_id
 
 _MASK = (1 << 64) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RowFn = Callable[[int], Any]
+BlockFn = Callable[[np.ndarray], list[Any]]
+BlockMake = Callable[[np.ndarray, np.ndarray], list[Any]]
 Factory = Callable[["GenContext", str], RowFn]
 
 
@@ -62,10 +66,25 @@ def _hasher(ctx: GenContext, field: str) -> Callable[[int], int]:
     return hashed
 
 
+def _hash_block(idx: np.ndarray, salt: int) -> np.ndarray:
+    """Vectorised `_hasher` over uint64 indices (uint64 arithmetic wraps like `& _MASK`)."""
+    x = idx * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def _from_hash(
-    ctx: GenContext, field: str, null_rate: float, make: Callable[[int, int], Any]
+    ctx: GenContext,
+    field: str,
+    null_rate: float,
+    make: Callable[[int, int], Any],
+    make_block: BlockMake | None = None,
 ) -> RowFn:
-    """index -> value: one hash per value; its low bits decide null, the rest feed `make(h, i)`."""
+    """index -> value: one hash per value; its low bits decide null, the rest feed `make(h, i)`.
+
+    The returned function also carries `.block(indices) -> list`, the same values for a uint64
+    array of indices computed with numpy (`make_block(h, indices)`, or `make` per element)."""
     salt = ctx.salt(field)
     threshold = int(null_rate * 1024)
 
@@ -76,12 +95,47 @@ def _from_hash(
         h = x ^ (x >> 31)
         return None if h & 1023 < threshold else make(h >> 10, i)
 
-    return value
+    def block(idx: np.ndarray) -> list[Any]:
+        hashes = _hash_block(idx, salt)
+        shifted = hashes >> np.uint64(10)
+        if make_block is not None:
+            values = make_block(shifted, idx)
+        else:
+            values = [make(h, i) for h, i in zip(shifted.tolist(), idx.tolist(), strict=True)]
+        if threshold <= 0:
+            return values
+        nulls = ((hashes & np.uint64(1023)) < np.uint64(threshold)).tolist()
+        return [None if null else v for v, null in zip(values, nulls, strict=True)]
+
+    return with_block(value, block)
+
+
+def with_block(fn: RowFn, block: BlockFn) -> RowFn:
+    setattr(fn, "block", block)  # noqa: B010 (a plain attribute keeps the per-row call cheap)
+    return fn
+
+
+def block_of(fn: RowFn) -> BlockFn:
+    """The vectorised form of a row function, or a per-element fallback."""
+    block: BlockFn | None = getattr(fn, "block", None)
+    return block if block is not None else lambda idx: [fn(i) for i in idx.tolist()]
+
+
+def _mod(h: np.ndarray, n: int) -> np.ndarray:
+    return (h % np.uint64(n)).astype(np.int64)
 
 
 def choice(values: Sequence[Any], null_rate: float = 0.0) -> Factory:
     pool, size = tuple(values), len(values)
-    return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: pool[h % size])
+    table = np.empty(size, dtype=object)
+    table[:] = pool
+
+    def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return list(table[_mod(h, size)].tolist())
+
+    return lambda ctx, field: _from_hash(
+        ctx, field, null_rate, lambda h, i: pool[h % size], make_block
+    )
 
 
 def multichoice(values: Sequence[str], null_rate: float = 0.0) -> Factory:
@@ -97,22 +151,37 @@ def multichoice(values: Sequence[str], null_rate: float = 0.0) -> Factory:
 
 def integer(low: int, high: int, null_rate: float = 0.0) -> Factory:
     span = high - low + 1
-    return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: low + h % span)
+
+    def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return list((_mod(h, span) + np.int64(low)).tolist())
+
+    return lambda ctx, field: _from_hash(
+        ctx, field, null_rate, lambda h, i: low + h % span, make_block
+    )
 
 
 def decimal(low: float, high: float, scale: int, null_rate: float = 0.0) -> Factory:
+    """Values (L + k) / 10**scale: one correctly rounded division, identical in both paths."""
     unit = 10**scale
-    span = int((high - low) * unit) + 1
+    base, span = round(low * unit), round((high - low) * unit) + 1
 
-    def make(h: int, i: int) -> float:
-        return float(round(low + (h % span) / unit, scale))
+    def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return list(((_mod(h, span) + np.int64(base)) / np.float64(unit)).tolist())
 
-    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
+    return lambda ctx, field: _from_hash(
+        ctx, field, null_rate, lambda h, i: (base + h % span) / unit, make_block
+    )
 
 
 def boolean(p_true: float = 0.5) -> Factory:
     threshold = int(p_true * 1000)
-    return lambda ctx, field: _from_hash(ctx, field, 0.0, lambda h, i: h % 1000 < threshold)
+
+    def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return list((_mod(h, 1000) < threshold).tolist())
+
+    return lambda ctx, field: _from_hash(
+        ctx, field, 0.0, lambda h, i: h % 1000 < threshold, make_block
+    )
 
 
 def text(
@@ -120,23 +189,49 @@ def text(
 ) -> Factory:
     """Format `template` with {i} (row index), {n} (1-based) and one word per named pool."""
     named = [(k, tuple(v)) for k, v in (pools or {}).items()]
+    fmt = template.format
     if not named:
-        fmt = template.format
-        return lambda ctx, field: _from_hash(ctx, field, null_rate, lambda h, i: fmt(i=i, n=i + 1))
+
+        def plain_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+            return [fmt(i=i, n=i + 1) for i in idx.tolist()]
+
+        return lambda ctx, field: _from_hash(
+            ctx, field, null_rate, lambda h, i: fmt(i=i, n=i + 1), plain_block
+        )
 
     def make(h: int, i: int) -> str:
         words = {k: pool[(h >> (7 * n)) % len(pool)] for n, (k, pool) in enumerate(named)}
-        return template.format(i=i, n=i + 1, **words)
+        return fmt(i=i, n=i + 1, **words)
 
-    return lambda ctx, field: _from_hash(ctx, field, null_rate, make)
+    def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        picks = [
+            _mod(h >> np.uint64(7 * n), len(pool)).tolist() for n, (_, pool) in enumerate(named)
+        ]
+        rows = zip(idx.tolist(), *picks, strict=True)
+        return [
+            fmt(
+                i=row[0],
+                n=row[0] + 1,
+                **{k: pool[w] for (k, pool), w in zip(named, row[1:], strict=True)},
+            )
+            for row in rows
+        ]
+
+    return lambda ctx, field: _from_hash(ctx, field, null_rate, make, make_block)
 
 
 def reference(target: str, null_rate: float = 0.0) -> Factory:
     def factory(ctx: GenContext, field: str) -> RowFn:
         count, prefix = ctx.counts.get(target, 0), ctx.prefixes[target]
         if count <= 0:
-            return lambda i: None
-        return _from_hash(ctx, field, null_rate, lambda h, i: make_id(prefix, h % count))
+            return with_block(lambda i: None, lambda idx: [None] * len(idx))
+
+        def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+            return [make_id(prefix, k) for k in _mod(h, count).tolist()]
+
+        return _from_hash(
+            ctx, field, null_rate, lambda h, i: make_id(prefix, h % count), make_block
+        )
 
     return factory
 
@@ -144,13 +239,15 @@ def reference(target: str, null_rate: float = 0.0) -> Factory:
 def record_id() -> Factory:
     def factory(ctx: GenContext, field: str) -> RowFn:
         prefix = ctx.prefixes[ctx.sobject]
-        return lambda i: make_id(prefix, i)
+        return with_block(
+            lambda i: make_id(prefix, i), lambda idx: [make_id(prefix, i) for i in idx.tolist()]
+        )
 
     return factory
 
 
 def constant(value: Any) -> Factory:
-    return lambda ctx, field: lambda i: value
+    return lambda ctx, field: with_block(lambda i: value, lambda idx: [value] * len(idx))
 
 
 def _timeline(ctx: GenContext) -> tuple[int, int, int]:
@@ -160,12 +257,20 @@ def _timeline(ctx: GenContext) -> tuple[int, int, int]:
     return start, span, max(ctx.count, 1)
 
 
+def _moments(seconds: np.ndarray) -> list[datetime]:
+    return [_EPOCH + timedelta(seconds=s) for s in seconds.tolist()]
+
+
 def created() -> Factory:
     """CreatedDate: rows are created in index order, spread evenly over the history window."""
 
     def factory(ctx: GenContext, field: str) -> RowFn:
         start, span, rows = _timeline(ctx)
-        return lambda i: _EPOCH + timedelta(seconds=start + i * span // rows)
+
+        def block(idx: np.ndarray) -> list[Any]:
+            return _moments(idx.astype(np.int64) * span // rows + start)
+
+        return with_block(lambda i: _EPOCH + timedelta(seconds=start + i * span // rows), block)
 
     return factory
 
@@ -176,8 +281,17 @@ def modified() -> Factory:
 
     def factory(ctx: GenContext, field: str) -> RowFn:
         start, span, rows = _timeline(ctx)
-        hashed, step = _hasher(ctx, "SystemModstamp"), max(span // rows, 1)
-        return lambda i: _EPOCH + timedelta(seconds=start + i * span // rows + hashed(i) % step)
+        salt, step = ctx.salt("SystemModstamp"), max(span // rows, 1)
+        hashed = _hasher(ctx, "SystemModstamp")
+
+        def block(idx: np.ndarray) -> list[Any]:
+            jitter = _mod(_hash_block(idx, salt), step)
+            return _moments(idx.astype(np.int64) * span // rows + start + jitter)
+
+        return with_block(
+            lambda i: _EPOCH + timedelta(seconds=start + i * span // rows + hashed(i) % step),
+            block,
+        )
 
     return factory
 
@@ -194,8 +308,13 @@ def day(days_back_max: int, days_ahead_max: int = 0, null_rate: float = 0.0) -> 
     span = days_back_max + days_ahead_max + 1
 
     def factory(ctx: GenContext, field: str) -> RowFn:
-        base = ctx.history_end.date() - timedelta(days=days_back_max)
-        return _from_hash(ctx, field, null_rate, lambda h, i: base + timedelta(days=h % span))
+        first = ctx.history_end.date() - timedelta(days=days_back_max)
+        table = [first + timedelta(days=k) for k in range(span)]
+
+        def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+            return [table[k] for k in _mod(h, span).tolist()]
+
+        return _from_hash(ctx, field, null_rate, lambda h, i: table[h % span], make_block)
 
     return factory
 

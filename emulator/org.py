@@ -25,11 +25,11 @@ from emulator.http import SalesforceHttpError
 from emulator.limits import Limits
 from emulator.options import Options, register_option
 from emulator.pruning import candidate_indices
-from emulator.query_exec import RowFn, compile_condition, order_indices, project
+from emulator.query_exec import RowFn, compile_condition, order_indices, project_blocks
 from emulator.reqlog import RequestLog
 from emulator.schema import FieldDef, ObjectDef, Schema
 from emulator.soql import Query, resolve_path
-from emulator.store import ObjectData, relationship_fn
+from emulator.store import ColumnFn, ObjectData, relationship_fn
 from emulator.writes import RecordError, RecordRule
 from emulator.writes_org import WriteMixin
 
@@ -208,8 +208,15 @@ class Org(WriteMixin):
 
     def run_query(self, query: Query, include_deleted: bool) -> Iterator[tuple[Any, ...]]:
         """Rows of plain select fields, in select order, as Python values (UTC-aware datetimes)."""
-        fns = [self.path_fn(query.sobject, path) for path in query.fields]
-        return project(self.matching_indices(query, include_deleted), fns)
+        data = self.data(query.sobject)
+        columns = [self._column_fn(data, path) for path in query.fields]
+        return project_blocks(self.matching_indices(query, include_deleted), columns)
+
+    def _column_fn(self, data: ObjectData, path: str) -> ColumnFn:
+        if "." not in path:
+            return data.block_fn(path)
+        fn = self.path_fn(data.obj.name, path)
+        return lambda arr, idx: [fn(i) for i in idx]
 
     def count(self, query: Query, include_deleted: bool) -> int:
         if query.where is None and query.limit is None and not query.offset:

@@ -3,10 +3,13 @@ project."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import numpy as np
 
 from emulator.ids import to_18
 from emulator.schema import STRING_TYPES, FieldDef
@@ -21,13 +24,13 @@ from emulator.soql_ast import (
     Not,
     Or,
     OrderItem,
-    Value,
 )
 
 RowFn = Callable[[int], Any]
 Predicate = Callable[[int], bool]
 PathFn = Callable[[str], RowFn]
 FieldOf = Callable[[str], FieldDef]
+BLOCK_ROWS = 2048
 _CASELESS = STRING_TYPES | {"id", "reference"}
 
 
@@ -215,15 +218,14 @@ def order_indices(
         )
 
 
-def project(indices: Iterable[int], fns: list[RowFn]) -> Iterator[tuple[Any, ...]]:
-    if len(fns) == 1:
-        only = fns[0]
-        for i in indices:
-            yield (only(i),)
-        return
-    for i in indices:
-        yield tuple([fn(i) for fn in fns])
-
-
-def literal_value(value: Value) -> Any:
-    return value
+def project_blocks(
+    indices: Iterable[int], columns: list[Callable[[np.ndarray, list[int]], list[Any]]]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows (tuples in column order) for the given indices, computed column-wise per block."""
+    rows = iter(indices)
+    while True:
+        chunk = list(itertools.islice(rows, BLOCK_ROWS))
+        if not chunk:
+            return
+        array = np.fromiter(chunk, dtype=np.uint64, count=len(chunk))
+        yield from zip(*[column(array, chunk) for column in columns], strict=True)

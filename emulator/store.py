@@ -11,11 +11,14 @@ import bisect
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from emulator.datagen import GenContext, RowFn
+import numpy as np
+
+from emulator.datagen import GenContext, RowFn, block_of
 from emulator.ids import make_id, parse_id
 from emulator.schema import FieldDef, ObjectDef
 
 INSERT_BASE = 900_000_000
+ColumnFn = Callable[[np.ndarray, list[int]], list[Any]]
 _ADDRESS_KEYS = (
     ("Street", "street"),
     ("City", "city"),
@@ -109,6 +112,29 @@ class ObjectData:
         if plain and not self.overlay:
             return self._virtual_fn(fdef)
         return self.field_fn(name)
+
+    def block_fn(self, name: str) -> ColumnFn:
+        """(uint64 index array, index list) -> values of `name` for those rows, vectorised for
+        generated fields (changed rows are patched in from the overlay)."""
+        fdef = self.obj.field(name)
+        if fdef is None:
+            raise KeyError(name)
+        if fdef.formula is not None or fdef.type in ("address", "location"):
+            fn = self.field_fn(name)
+            return lambda arr, idx: [fn(i) for i in idx]
+        block, overlay, default = block_of(self._virtual_fn(fdef)), self.overlay, fdef.default_value
+        key = fdef.name
+
+        def column(arr: np.ndarray, idx: list[int]) -> list[Any]:
+            values = block(arr)
+            if overlay:
+                for pos, i in enumerate(idx):
+                    rec = overlay.get(i)
+                    if rec is not None:
+                        values[pos] = rec.get(key, default)
+            return values
+
+        return column
 
     def _build_fn(self, fdef: FieldDef) -> RowFn:
         if fdef.formula is not None:
