@@ -9,6 +9,7 @@ matching calls after it (count 0 = every call from nth on). Kinds:
   truncate – send the real response but cut the body after `after_bytes` bytes, then close
   slow     – wait `delay` seconds before answering (and throttle the body to `rate` bytes/s if > 0)
   reset    – drop the TCP connection without any response
+Any rule may add response `headers` (e.g. {"Retry-After": "7"} on a 429).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class FaultRule:
     delay: float = 0.0
     rate: int = 0
     revoke: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
     id: int = 0
 
     def __post_init__(self) -> None:
@@ -55,7 +57,9 @@ class FaultRule:
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["headers"] = dict(self.headers)
+        return data
 
 
 @dataclass

@@ -111,8 +111,10 @@ class Router:
         found = self.find(req.method, req.path)
         route = found[0] if isinstance(found, tuple) else None
         response, charged = self._run(org, req, found, fault)
-        if fault is not None and fault.kind in TRANSPORT_KINDS:
-            response.fault = fault
+        if fault is not None:
+            response.headers.update(fault.headers)
+            if fault.kind in TRANSPORT_KINDS:
+                response.fault = fault
         if route is not None and route.charge and _wants_limit_info(org, req):
             response.headers["Sforce-Limit-Info"] = limit_info(org)
         if not control:

@@ -126,3 +126,10 @@ def test_daily_limit_hard_cap_refuses_with_403(emu: Emulator, client: Client) ->
     refused = client.get(f"{API}/limits")
     assert refused.status_code == 403
     assert refused.json()[0]["message"] == "TotalRequests Limit exceeded."
+
+
+def test_fault_headers_are_added_to_the_response(emu: Emulator, client: Client) -> None:
+    _add(emu, kind="status", status=429, path="/limits", headers={"Retry-After": "7"})
+    reply = client.get(f"{API}/limits")
+    assert reply.status_code == 429
+    assert reply.headers["Retry-After"] == "7"

@@ -118,9 +118,6 @@ def test_malformed_where_clause_rejected_before_any_call(client: SalesforceClien
     assert client.usage.calls == 0
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="emulator lacks Retry-After headers on fault responses"
-)
 def test_429_retry_after_header_is_honoured(
     client: SalesforceClient, emu: Any, fake_time: FakeTime
 ) -> None:
