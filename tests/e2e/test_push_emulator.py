@@ -6,6 +6,7 @@ API; the emulator's request log shows what was (not) sent.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from lht.salesforce.auth import Credentials
 from lht.salesforce.bulk import PollPolicy
 from lht.salesforce.client import SalesforceClient
 from lht.salesforce.soql import quote_string
+from procedures import push as handler
 from tests.e2e.push_support import new_schema, rows, shared_session
 
 POLL = PollPolicy(initial=0.02, multiplier=1.5, max_interval=0.2)
@@ -340,3 +342,66 @@ def test_push_empty_source_is_noop(session, client, emu, schema) -> None:
     writes = [e for e in emu.org.request_log.entries() if e.seq > mark
               and e.method != "GET" and e.path.startswith("/services/data")]  # fmt: skip
     assert writes == []
+
+
+def test_push_failed_job_rows_recorded_unprocessed(session, client, emu, schema) -> None:
+    emu.org.options.set("bulk.force_fail_message", "InvalidBatch : forced by test")
+    t = tag()
+    table = make_table(
+        session,
+        schema,
+        [f"('j{i}', 'J{i}-{t}', NULL, NULL, NULL, NULL, NULL, NULL)" for i in range(2)],
+    )
+    out = do_push(session, client, "upsert", table, external_id_field="External_Id__c",
+                  collections_threshold=0)  # fmt: skip
+    assert (out["success"], out["status"], out["unprocessed"], out["succeeded"]) == (
+        False,
+        "FAILED",
+        2,
+        0,
+    )
+    stored = results(session, out["run_id"])
+    assert all("InvalidBatch : forced by test" in r["ERROR"] for r in stored.values())
+    assert {r["OUTCOME"] for r in stored.values()} == {"unprocessed"}
+    assert x_rows(client, [f"J0-{t}", f"J1-{t}"]) == {}
+
+
+def test_push_poll_timeout_aborts_job_and_counts_rows_unprocessed(
+    session, client, emu, schema
+) -> None:
+    emu.org.options.set("bulk.polls_in_progress", 10_000)
+    t = tag()
+    table = make_table(
+        session,
+        schema,
+        [f"('t{i}', 'T{i}-{t}', NULL, NULL, NULL, NULL, NULL, NULL)" for i in range(2)],
+    )
+    out = do_push(session, client, "upsert", table, external_id_field="External_Id__c",
+                  collections_threshold=0, poll_timeout_seconds=0.3)  # fmt: skip
+    assert out["success"] is False
+    assert out["succeeded"] + out["failed"] + out["unprocessed"] == 2
+    job = out["jobs"][0]
+    aborts = [e for e in emu.org.request_log.entries()
+              if e.method == "PATCH" and job in e.path and "Aborted" in e.body]  # fmt: skip
+    assert len(aborts) == 1
+
+
+def test_push_procedure_handler_reads_secret_and_returns_summary(
+    session, emu, schema, monkeypatch
+) -> None:
+    secret = {"login_url": emu.base_url, "client_id": emu.client_id,
+              "client_secret": emu.client_secret}  # fmt: skip
+    monkeypatch.setenv("LHT_SECRET_SALESFORCE_OAUTH", json.dumps(secret))
+    t = tag()
+    table = make_table(
+        session,
+        schema,
+        [f"('h{i}', 'H{i}-{t}', NULL, NULL, NULL, NULL, NULL, NULL)" for i in range(2)],
+    )
+    options = json.dumps({"external_id_field": "External_Id__c"})
+    out = handler.push_sobject_with_options(session, "X__c", "upsert", table, options)
+    assert (out["success"], out["created"], out["method"]) == (True, 2, "collections")
+    bad = handler.push_sobject(session, "X__c", "merge", table)
+    assert bad["success"] is False and "unknown push operation" in bad["error"]
+    bad = handler.push_sobject_with_options(session, "X__c", "insert", table, "[1]")
+    assert bad["success"] is False and "options must be an object" in bad["error"]

@@ -50,7 +50,7 @@ class BulkSender:
         self.sf = sf
         self.writer = writer
         self.tally = tally
-        self.poll = poll
+        self.poll = poll if poll is not None else getattr(sf, "poll", None)
 
     def send(self, lines: Iterable[bytes]) -> None:
         retry = self._round(lines, retry_locks=True)

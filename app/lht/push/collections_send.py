@@ -48,14 +48,38 @@ def send_collections(
     rows: Sequence[Sequence[Any]],
     keys: Sequence[str | None],
 ) -> tuple[list[ResultRow], int]:
-    """Send ``rows``; returns (one result per row, number of rows retried after a lock)."""
-    results = _call(plan, sf, rows, keys)
-    locked = [i for i, r in enumerate(results) if r.outcome == "failed" and is_lock_error(r.error)]
-    if locked:
-        again = _call(plan, sf, [rows[i] for i in locked], [keys[i] for i in locked])
-        for index, result in zip(locked, again, strict=True):
-            results[index] = result
-    return results, len(locked)
+    """Send ``rows``; returns (one result per row, number of rows retried after a lock).
+
+    Rows without a match key (NULL ``Id`` / external id) are not sent: Collections refuses
+    the whole request for one such record, so they fail here, each with its own result."""
+    results: list[ResultRow | None] = [None] * len(rows)
+    if plan.operation != "insert":
+        for i, key in enumerate(keys):
+            if key is None:
+                results[i] = _missing_key(plan)
+    pending = [i for i, r in enumerate(results) if r is None]
+    retried = 0
+    for attempt in range(2):
+        if not pending:
+            break
+        answers = _call(plan, sf, [rows[i] for i in pending], [keys[i] for i in pending])
+        for index, answer in zip(pending, answers, strict=True):
+            results[index] = answer
+        pending = [i for i in pending if _locked(results[i])] if attempt == 0 else []
+        retried = max(retried, len(pending))
+    return [r for r in results if r is not None], retried
+
+
+def _locked(result: ResultRow | None) -> bool:
+    return result is not None and result.outcome == "failed" and is_lock_error(result.error)
+
+
+def _missing_key(plan: PushPlan) -> ResultRow:
+    field = plan.match_field or "Id"
+    return ResultRow(
+        source_key=None, salesforce_id=None, created=None, outcome="failed",
+        error=f"LHT_MISSING_KEY:{field} is empty; row not sent:{field} --", job_id=None,
+    )  # fmt: skip
 
 
 def _call(

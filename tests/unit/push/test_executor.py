@@ -261,3 +261,26 @@ def test_push_releases_lock_after_failure():
     with pytest.raises(SalesforceUnavailable):
         push(request("upsert", external_id_field="Ext_Id__c", collections_threshold=0), sf, store)
     assert store.locked_by is None
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_push_collections_rows_without_key_fail_locally_others_sent(operation):
+    columns = cols("ID:string") if operation == "delete" else cols("ID:string", "EMAIL:string")
+    values = [("003A",), (None,)] if operation == "delete" else [("003A", "a@x"), (None, "b@x")]
+    store = MemoryStore(columns, values)
+    summary, sf = run(request(operation), store)
+    assert (summary.succeeded, summary.failed, summary.rows_sent) == (1, 1, 2)
+    assert len(sf.collection_calls) == 1 and len(sf.collection_calls[0][1]) == 1
+    failed = next(r for r in store.results if not r.success)
+    assert failed.error.startswith("LHT_MISSING_KEY:Id is empty")
+
+
+def test_push_collections_lock_retry_keeps_request_order():
+    store = MemoryStore(
+        cols("LASTNAME:string", "EXT_ID__C:string"),
+        [("ok0", "E0"), ("LOCKa", "E1"), ("ok2", "E2"), ("FAIL3", "E3")],
+    )
+    summary, sf = run(request("upsert", external_id_field="Ext_Id__c"), store)
+    assert [r.source_key for r in store.results] == ["E0", "E1", "E2", "E3"]
+    assert [r.success for r in store.results] == [True, True, True, False]
+    assert summary.retried == 1 and len(sf.collection_calls) == 2
