@@ -1,0 +1,1 @@
+"""Salesforce → Snowflake sync: options, pure planner, method matrix, executor, store."""

@@ -119,12 +119,8 @@ def plan_sync(
     fields, excluded = select_fields(describe, opts.include_fields, opts.exclude_fields)
     match_column = _match_column(describe, opts.match_field, fields)
     wm_field = describe.watermark_field
-    upper = _truncate_ms(now)
     mode, reason = _decide_mode(request, prior, wm_field, existing_columns is not None)
-    window_from = None
-    if mode == "incremental" and prior.watermark is not None:
-        window_from = prior.watermark - timedelta(seconds=opts.lookback_seconds)
-        upper = max(upper, prior.watermark)
+    window_from, upper = _window(mode, prior, _truncate_ms(now), opts.lookback_seconds)
     condition = _condition(where, wm_field, window_from, upper if mode == "incremental" else None)
     drift = _drift(fields, existing_columns, type_of) if existing_columns is not None else Drift()
     return SyncPlan(
@@ -206,6 +202,15 @@ def _decide_mode(
     if (prior.watermark_field or "").lower() != wm_field.lower():
         return "full", f"watermark field changed from {prior.watermark_field} to {wm_field}"
     return "incremental", f"changes since {format_datetime(prior.watermark)} (minus lookback)"
+
+
+def _window(
+    mode: SyncMode, prior: PriorState, now: datetime, lookback: int
+) -> tuple[datetime | None, datetime]:
+    """(lower, upper) of the run; the watermark never moves backwards, even if clocks do."""
+    if mode != "incremental" or prior.watermark is None:
+        return None, now
+    return prior.watermark - timedelta(seconds=lookback), max(now, prior.watermark)
 
 
 def _condition(
