@@ -62,10 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     emulator.start()
     logging.info(
-        "instance_url %s  client_id %s  client_secret %s",
+        "instance_url %s  client_id %s  (client secret: the documented local default)",
         emulator.base_url,
         emulator.client_id,
-        emulator.client_secret,
     )
     if emulator.ca_cert_path:
         logging.info("CA certificate (for REQUESTS_CA_BUNDLE): %s", emulator.ca_cert_path)

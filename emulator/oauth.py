@@ -15,7 +15,7 @@ from emulator.auth import ORG_ID_15, Token
 from emulator.http import Request, Response, json_response
 from emulator.ids import make_id, to_18
 from emulator.options import register_option
-from emulator.routing import Router, bearer_token
+from emulator.routing import Router
 
 if TYPE_CHECKING:
     from emulator.org import Org
@@ -185,10 +185,6 @@ def identity(org: Org, req: Request, match: re.Match[str]) -> Response:
             },
         }
     )
-
-
-def userinfo_token(req: Request) -> str | None:
-    return bearer_token(req)
 
 
 def register(router: Router) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emulator import mutations
 from emulator.auth import AuthState
 from emulator.catalog import DEFAULT_COUNTS, build_schema
 from emulator.clock import Clock
@@ -233,6 +234,10 @@ class Org(WriteMixin):
         if index in data.deleted:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
         return data.record(index, fields)
+
+    def mutate(self, sobject: str, action: str, **kwargs: Any) -> list[str]:
+        """`emulator.mutations.mutate` on this org (kwargs: ids=, count=, values=)."""
+        return mutations.mutate(self, sobject, action, **kwargs)
 
     # -- record-error rules ---
     def add_rule(self, rule: RecordRule) -> RecordRule:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -164,7 +164,6 @@ class Query:
     has_subquery: bool = False
     compound_fields: tuple[str, ...] = ()
     base64_fields: tuple[str, ...] = ()
-    filter_fields: tuple[str, ...] = field(default=())
 
     @property
     def fields(self) -> tuple[str, ...]:
