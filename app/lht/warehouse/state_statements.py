@@ -1,7 +1,8 @@
 """Pure SQL builders for LHT's own state tables: SYNC_STATE, SYNC_RUNS, SYNC_LOCKS.
 
-The DDL matches the state section of ``sql/setup.sql``; the runtime runs it with
-``IF NOT EXISTS`` so a fresh database (or the local stand-in) works without setup. Timestamps
+The DDL has the same columns and types as the state section of ``sql/setup.sql`` (whichever
+runs first creates the tables; both use ``IF NOT EXISTS``), so a fresh database or the local
+stand-in works without setup. Timestamps
 are TIMESTAMP_NTZ holding UTC and are bound as ``YYYY-MM-DD HH:MM:SS.ffffff`` text converted
 with TO_TIMESTAMP_NTZ (identical on Snowflake and the stand-in). In MERGE statements every
 bind sits inside the USING source.
@@ -88,19 +89,17 @@ def timestamp_param(moment: datetime | None) -> str | None:
 
 def create_state_table(t: StateTables) -> Statement:
     text = (
-        f"CREATE TABLE IF NOT EXISTS {t.state.sql} (SOBJECT VARCHAR NOT NULL, "
-        "TARGET_SCHEMA VARCHAR NOT NULL, TARGET_TABLE VARCHAR NOT NULL, "
-        "WATERMARK_FIELD VARCHAR, WATERMARK TIMESTAMP_NTZ(3), LAST_RUN_ID VARCHAR, "
-        "LAST_SUCCESS_AT TIMESTAMP_NTZ(3))"
+        f"CREATE TABLE IF NOT EXISTS {t.state.sql} (SOBJECT VARCHAR, TARGET_SCHEMA VARCHAR, "
+        "TARGET_TABLE VARCHAR, WATERMARK_FIELD VARCHAR, WATERMARK TIMESTAMP_NTZ, "
+        "LAST_RUN_ID VARCHAR, LAST_SUCCESS_AT TIMESTAMP_NTZ)"
     )
     return Statement("create_state_table", text, ddl=True)
 
 
 def create_runs_table(t: StateTables) -> Statement:
     types = {c: "VARCHAR" for c in RUN_COLUMNS}
-    types |= {c: "TIMESTAMP_NTZ(3)" for c in _TIMESTAMP_COLUMNS}
-    types |= {c: "NUMBER(38,0)" for c in _NUMBER_COLUMNS}
-    types["RUN_ID"] = "VARCHAR NOT NULL"
+    types |= {c: "TIMESTAMP_NTZ" for c in _TIMESTAMP_COLUMNS}
+    types |= {c: "NUMBER" for c in _NUMBER_COLUMNS}
     defs = ", ".join(f"{c} {types[c]}" for c in RUN_COLUMNS)
     return Statement(
         "create_runs_table", f"CREATE TABLE IF NOT EXISTS {t.runs.sql} ({defs})", ddl=True
@@ -109,8 +108,8 @@ def create_runs_table(t: StateTables) -> Statement:
 
 def create_locks_table(t: StateTables) -> Statement:
     text = (
-        f"CREATE TABLE IF NOT EXISTS {t.locks.sql} (TARGET VARCHAR NOT NULL, "
-        "RUN_ID VARCHAR, ACQUIRED_AT TIMESTAMP_NTZ(3))"
+        f"CREATE TABLE IF NOT EXISTS {t.locks.sql} (TARGET VARCHAR, RUN_ID VARCHAR, "
+        "ACQUIRED_AT TIMESTAMP_NTZ)"
     )
     return Statement("create_locks_table", text, ddl=True)
 
