@@ -41,11 +41,11 @@ def _own_server() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def wh_session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    # NULL TIMESTAMP_NTZ must read back as NULL, not 1970-01-01 (process-wide, idempotent;
-    # to be folded into lht.local.fakesnow_patch by FOUNDATION).
-    from lht.local import fakesnow_timestamp_fix  # noqa: PLC0415
+    # Quoted PUT targets, MERGE inside transactions and NULL timestamps read back as NULL
+    # (process-wide, idempotent) — also applied by the shared LocalWarehouse.
+    from lht.local import fakesnow_patch  # noqa: PLC0415
 
-    fakesnow_timestamp_fix.apply()
+    fakesnow_patch.apply()
     try:
         shared = request.getfixturevalue("snowpark_session")
     except pytest.FixtureLookupError:
