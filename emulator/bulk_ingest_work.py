@@ -51,6 +51,10 @@ class IngestWork:
     cancelled: threading.Event = field(default_factory=threading.Event)
     error: str | None = None
 
+    def release(self) -> None:
+        """Job deleted or expired: stop processing at the next row."""
+        self.cancelled.set()
+
 
 def _normalized(column: Column | None, text: str) -> str:
     if column is None or column.is_lookup or column.field.type not in NUMBER_TYPES:

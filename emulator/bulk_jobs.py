@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from emulator.http import SalesforceHttpError, not_found
@@ -40,6 +40,12 @@ POLLS_IN_PROGRESS = register_option(
     "bulk.polls_in_progress",
     0,
     "Bulk 2.0: how many job-info polls a job answers with state InProgress before it finishes.",
+)
+RETENTION_DAYS = register_option(
+    "bulk.job_retention_days",
+    7.0,
+    "Bulk 2.0: terminal jobs (and their results) disappear this many org-clock days after they "
+    "finished; afterwards they answer 404 NOT_FOUND.",
 )
 FORCE_FAIL = register_option(
     "bulk.force_fail_message",
@@ -159,7 +165,16 @@ class JobStore:
 
 
 def store(org: Any) -> JobStore:
-    return JobStore(org.jobs)
+    """The org's jobs, after dropping terminal jobs older than the retention (spec §3.9: 7 days)."""
+    jobs = JobStore(org.jobs)
+    cutoff = org.clock.now() - timedelta(days=float(org.options.get(RETENTION_DAYS.name)))
+    for job in jobs.of_type(None):
+        if job.terminal and (job.system_modstamp or job.created_date) < cutoff:
+            jobs.remove(job)
+            release = getattr(job.payload, "release", None)
+            if callable(release):
+                release()
+    return jobs
 
 
 def new_job(org: Any, job_type: str, operation: str, sobject: str, api_version: str) -> BulkJob:

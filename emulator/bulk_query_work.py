@@ -66,6 +66,13 @@ class QueryWork:
     result: ResultFile | None = None
     error: str | None = None
 
+    def release(self) -> None:
+        """Stop a running render (it removes its own files) or remove the finished files."""
+        self.cancelled.set()
+        if self.done.is_set() and self.result is not None:
+            self.result.remove()
+            self.result = None
+
 
 def column_types(schema: Schema, obj: ObjectDef, paths: tuple[str, ...]) -> tuple[str, ...]:
     """Describe type of each select path, following parent relationships (``Owner.Name``)."""
@@ -257,11 +264,6 @@ def summary(job: jobs.BulkJob) -> dict[str, Any]:
 
 
 def discard(job: jobs.BulkJob) -> None:
-    """Job deleted (or org reset): stop a running render and remove the result files."""
-    if not isinstance(job.payload, QueryWork):
-        return
-    work = job.payload
-    work.cancelled.set()
-    if work.done.is_set() and work.result is not None:
-        work.result.remove()
-        work.result = None
+    """Job deleted, aborted or expired: stop a running render and remove the result files."""
+    if isinstance(job.payload, QueryWork):
+        job.payload.release()

@@ -418,3 +418,15 @@ def test_error_while_rendering_fails_the_job(
 
 def finished_or_failed(api: Api, job_id: str) -> dict[str, Any]:
     return api.json("GET", f"{BASE}/jobs/query/{job_id}")
+
+
+def test_terminal_jobs_expire_after_retention_days(api: Api, org: Org) -> None:
+    org.options.set("auth.token_ttl_seconds", 0)  # the token must outlive the clock jump
+    job_id = create(api)["id"]
+    finished(api, job_id)
+    org.clock.advance(6 * 86400)
+    assert api.call("GET", f"{BASE}/jobs/query/{job_id}").status == 200
+    org.clock.advance(2 * 86400)
+    assert api.call("GET", f"{BASE}/jobs/query/{job_id}").status == 404
+    assert api.json("GET", f"{BASE}/jobs/query")["records"] == []
+    assert not any((org.work_dir / "bulk-query-results").iterdir())
