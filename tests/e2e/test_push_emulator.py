@@ -318,14 +318,17 @@ def test_push_lock_failures_retried_once(session, client, emu, schema) -> None:
         ("insert", "NO_SUCH_TABLE_Q", {}, "cannot be read"),
         ("insert", "SELECT name FROM", {}, "cannot be read"),
         ("update", "SELECT 'x' AS NAME", {}, "needs column Id"),
+        ("insert", "SELECT 'x' AS NAME", {"sobject": "Nope__c"}, "no object 'Nope__c'"),
     ],
 )
 def test_push_bad_input_creates_no_job_and_writes_nothing(session, client, emu, case) -> None:
     operation, source, options, message = case
+    options = dict(options)
+    sobject = options.pop("sobject", "X__c")
     do_push(session, client, "insert", "SELECT 1 AS COUNT__C WHERE 1 = 0")  # tables exist
     runs_before = rows(session, "SELECT COUNT(*) AS N FROM LHT.PUSH_RUNS")[0]["N"]
     mark = last_seq(emu)
-    out = do_push(session, client, operation, source, **options)
+    out = push_sobject(session, client, sobject, operation, source, options=options, poll=POLL)
     assert out["success"] is False and message in out["error"]
     assert out["error"].startswith("ConfigError")
     sent = [e for e in emu.org.request_log.entries() if e.seq > mark

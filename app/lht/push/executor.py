@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from itertools import chain, islice
 from typing import Any
 
-from lht.errors import ConfigError, LhtError, WarehouseError
+from lht.errors import ConfigError, LhtError, SalesforceRequestError, WarehouseError
 from lht.push.bulk_send import BulkSender
 from lht.push.collections_send import COLLECTION_OPERATIONS, send_collections
 from lht.push.jobs import choose_method
@@ -87,7 +87,12 @@ def _prepare(request: PushRequest, sf: PushSalesforce, store: PushStore) -> Push
     source = classify_source(request.source)
     store.ensure_tables()
     columns = store.source_columns(source)
-    describe = sf.describe(request.sobject)
+    try:
+        describe = sf.describe(request.sobject)
+    except SalesforceRequestError as exc:
+        if exc.status == 404 or exc.error_code in ("NOT_FOUND", "INVALID_TYPE"):
+            raise ConfigError(f"Salesforce has no object {request.sobject!r}: {exc}") from exc
+        raise
     return plan_push(request, describe, columns)
 
 

@@ -6,7 +6,13 @@ import pytest
 from push_builders import cols, contact_describe, request
 from push_fakes import FakeSalesforce, MemoryStore
 
-from lht.errors import ConcurrentRunError, ConfigError, SalesforceUnavailable, WarehouseError
+from lht.errors import (
+    ConcurrentRunError,
+    ConfigError,
+    SalesforceRequestError,
+    SalesforceUnavailable,
+    WarehouseError,
+)
 from lht.push.executor import push
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -284,3 +290,14 @@ def test_push_collections_lock_retry_keeps_request_order():
     assert [r.source_key for r in store.results] == ["E0", "E1", "E2", "E3"]
     assert [r.success for r in store.results] == [True, True, True, False]
     assert summary.retried == 1 and len(sf.collection_calls) == 2
+
+
+def test_push_unknown_sobject_is_a_config_error():
+    class Unknown(FakeSalesforce):
+        def describe(self, sobject):
+            raise SalesforceRequestError(
+                "describe Nope: HTTP 404", status=404, error_code="NOT_FOUND"
+            )
+
+    with pytest.raises(ConfigError, match="no object 'Contact'"):
+        push(request("insert"), Unknown(contact_describe()), upsert_store(1))
