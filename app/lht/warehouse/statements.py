@@ -45,7 +45,7 @@ from lht.warehouse.identifiers import (
     stage_path,
     validate_identifier,
 )
-from lht.warehouse.types import convert_expression
+from lht.warehouse.types import convert_expression, validate_sql_type
 
 __all__ = [
     "DeletePolicy",
@@ -107,7 +107,9 @@ def _column_list(columns: Sequence[Column]) -> str:
 
 def create_table(table: TableName, columns: Sequence[Column], *, if_not_exists: bool) -> Statement:
     """CREATE TABLE with the typed columns (``IF NOT EXISTS`` for the live target)."""
-    defs = ", ".join(f"{column_identifier(c.name)} {c.sql_type}" for c in columns)
+    defs = ", ".join(
+        f"{column_identifier(c.name)} {validate_sql_type(c.sql_type)}" for c in columns
+    )
     _column_list(columns)
     guard = " IF NOT EXISTS" if if_not_exists else ""
     return Statement("create_table", f"CREATE TABLE{guard} {table.sql} ({defs})", ddl=True)
@@ -119,7 +121,8 @@ def create_staging_table(
     """CREATE TRANSIENT TABLE: every column VARCHAR (raw CSV text, converted later), or with
     ``typed`` the columns' declared types (the typed staging table of :func:`apply_changes`)."""
     defs = ", ".join(
-        f"{column_identifier(c.name)} {c.sql_type if typed else 'VARCHAR'}" for c in columns
+        f"{column_identifier(c.name)} {validate_sql_type(c.sql_type) if typed else 'VARCHAR'}"
+        for c in columns
     )
     _column_list(columns)
     return Statement(
@@ -353,7 +356,8 @@ def drop_table(table: TableName) -> Statement:
 
 def add_column(table: TableName, column: Column) -> Statement:
     """ALTER TABLE ADD COLUMN for schema drift (existing rows get NULL)."""
-    text = f"ALTER TABLE {table.sql} ADD COLUMN {column_identifier(column.name)} {column.sql_type}"
+    column_sql = f"{column_identifier(column.name)} {validate_sql_type(column.sql_type)}"
+    text = f"ALTER TABLE {table.sql} ADD COLUMN {column_sql}"
     return Statement("add_column", text, ddl=True)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "convert_expression",
     "declared_type",
     "snowflake_type",
+    "validate_sql_type",
 ]
 
 _ID_TYPES = frozenset({"id", "reference", "masterrecord"})
@@ -127,6 +128,16 @@ _CONVERSIONS = {
     "TIME": "CAST(RTRIM({col}, 'Z') AS {type})",
     "VARIANT": "PARSE_JSON({col})",
 }
+
+
+def validate_sql_type(sql_type: str) -> str:
+    """Return ``sql_type`` normalised (``NUMBER(18,2)``) if it is a plain type name with an
+    optional (precision[, scale]); anything else raises ConfigError. Column types are SQL text,
+    so they are checked like identifiers before they reach a statement."""
+    base, first, second = _parse(sql_type)
+    if first is None:
+        return base
+    return f"{base}({first})" if second is None else f"{base}({first},{second})"
 
 
 def convert_expression(sql_type: str, column_sql: str) -> str:

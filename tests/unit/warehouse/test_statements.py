@@ -148,6 +148,16 @@ def test_builders_reject_missing_key_and_empty_columns() -> None:
         st.insert_absent_rows_as_deleted(NEW, LIVE, COLUMNS[:2])
 
 
+def test_column_types_are_validated_before_reaching_sql() -> None:
+    bad = (Column("Id", "VARCHAR(18)"), Column("X", "VARCHAR); DROP TABLE t; --"))
+    with pytest.raises(ConfigError):
+        st.create_table(LIVE, bad, if_not_exists=True)
+    with pytest.raises(ConfigError):
+        st.create_staging_table(TYP, bad, typed=True)
+    with pytest.raises(ConfigError):
+        st.add_column(LIVE, bad[1])
+
+
 def test_hard_policy_without_is_deleted_column_behaves_like_soft() -> None:
     soft = st.merge_from_staging(LIVE, STG, COLUMNS[:2])
     hard = st.merge_from_staging(LIVE, STG, COLUMNS[:2], delete_policy="hard")

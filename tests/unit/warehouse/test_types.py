@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from lht.errors import ConfigError
-from lht.warehouse.types import convert_expression, declared_type, snowflake_type
+from lht.warehouse.types import (
+    convert_expression,
+    declared_type,
+    snowflake_type,
+    validate_sql_type,
+)
 
 EVERY_TYPE = {
     "id": "VARCHAR(18)",
@@ -117,3 +122,19 @@ def test_declared_type_from_information_schema(
     row: tuple[str, int | None, int | None, int | None], expected: str
 ) -> None:
     assert declared_type(*row) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "expected"),
+    [("NUMBER(18, 2)", "NUMBER(18,2)"), ("varchar", "VARCHAR"), ("TIME(3)", "TIME(3)")],
+)
+def test_validate_sql_type_normalises(sql_type: str, expected: str) -> None:
+    assert validate_sql_type(sql_type) == expected
+
+
+@pytest.mark.parametrize(
+    "sql_type", ["VARCHAR); DROP TABLE x; --", "NUMBER(18,2) NOT NULL", "VAR CHAR", ""]
+)
+def test_validate_sql_type_rejects_anything_else(sql_type: str) -> None:
+    with pytest.raises(ConfigError):
+        validate_sql_type(sql_type)
