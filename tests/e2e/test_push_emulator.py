@@ -408,3 +408,21 @@ def test_push_procedure_handler_reads_secret_and_returns_summary(
     assert bad["success"] is False and "unknown push operation" in bad["error"]
     bad = handler.push_sobject_with_options(session, "X__c", "insert", table, "[1]")
     assert bad["success"] is False and "options must be an object" in bad["error"]
+
+
+def test_push_relationship_column_sets_lookup(session, client, emu, schema) -> None:
+    account_id = next(client.query_records("SELECT Id FROM Account LIMIT 1"))["Id"]
+    t = tag()
+    session.sql(
+        f'CREATE TABLE {schema}.REL (NAME VARCHAR, EXTERNAL_ID__C VARCHAR, "Account__r.Id" VARCHAR)'
+    ).collect()
+    session.sql(f"INSERT INTO {schema}.REL VALUES (?, ?, ?)",
+                params=["rel", f"R1-{t}", account_id]).collect()  # fmt: skip
+    out = do_push(session, client, "insert", f"{schema}.REL", collections_threshold=0)
+    assert out["success"], out
+    got = next(
+        client.query_records(
+            f"SELECT Account__c FROM X__c WHERE External_Id__c = {quote_string(f'R1-{t}')}"
+        )
+    )
+    assert got["Account__c"] == account_id

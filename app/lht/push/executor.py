@@ -31,6 +31,7 @@ from lht.push.jobs import choose_method
 from lht.push.options import PushRequest
 from lht.push.plan import PushPlan, plan_push
 from lht.push.ports import PushSalesforce, PushStore, RunWriter
+from lht.push.relationships import check_parents, parent_objects
 from lht.push.render import csv_line, render_row, row_hash
 from lht.push.source import classify_source
 from lht.push.summary import PushSummary, Tally
@@ -93,7 +94,10 @@ def _prepare(request: PushRequest, sf: PushSalesforce, store: PushStore) -> Push
         if exc.status == 404 or exc.error_code in ("NOT_FOUND", "INVALID_TYPE"):
             raise ConfigError(f"Salesforce has no object {request.sobject!r}: {exc}") from exc
         raise
-    return plan_push(request, describe, columns)
+    plan = plan_push(request, describe, columns)
+    wanted = {p.lower(): p for p in parent_objects(plan.columns, describe).values()}
+    check_parents(plan.columns, describe, {k: sf.describe(v) for k, v in wanted.items()})
+    return plan
 
 
 def _execute(

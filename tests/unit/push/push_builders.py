@@ -47,6 +47,7 @@ def contact_describe(**flags: bool) -> SObjectDescribe:
         field("Ext_Id__c", external_id=True, unique=True),
         field("Plain_Text__c"),
         field("AccountId", "reference", reference_to=("Account",), relationship_name="Account"),
+        field("WhoId", "reference", reference_to=("Account", "Lead"), relationship_name="Who"),
         field("CreatedDate", "datetime", createable=False, updateable=False),
         field("FullName__c", calculated=True, createable=False, updateable=False),
         field("InsertOnly__c", updateable=False),
@@ -55,6 +56,19 @@ def contact_describe(**flags: bool) -> SObjectDescribe:
     )
     base = {"createable": True, "updateable": True, "deletable": True} | flags
     return SObjectDescribe(name="Contact", label="Contact", queryable=True, fields=fields, **base)
+
+
+def account_describe() -> SObjectDescribe:
+    fields = (
+        field("Id", "id"),
+        field("Name"),
+        field("Ext__c", external_id=True, unique=True),
+        field("Plain__c"),
+    )
+    return SObjectDescribe(
+        name="Account", label="Account", queryable=True, createable=True, updateable=True,
+        deletable=True, fields=fields,
+    )  # fmt: skip
 
 
 def cols(*spec: str) -> list[SourceColumn]:

@@ -113,8 +113,14 @@ class FakeSalesforce:
         self.fail_upload_at: int | None = None
         self.fail_job_state: str | None = None
         self.usage = Usage()
+        self.described: list[str] = []
 
     def describe(self, sobject: str) -> SObjectDescribe:
+        self.described.append(sobject)
+        if sobject == "Account":
+            from push_builders import account_describe  # noqa: PLC0415
+
+            return account_describe()
         return self._describe
 
     def ingest_job(self, sobject: str, operation: str, external_id_field: str | None = None):

@@ -301,3 +301,29 @@ def test_push_unknown_sobject_is_a_config_error():
 
     with pytest.raises(ConfigError, match="no object 'Contact'"):
         push(request("insert"), Unknown(contact_describe()), upsert_store(1))
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ("Account.Plain__c", "Account.Plain__c is not an external ID or idLookup"),
+        ("Account.Nope__c", "Account has no field Nope__c"),
+        ("Who.Ext__c", "Who is polymorphic"),
+        ("Lead:Account.Ext__c", "cannot point at Lead"),
+    ],
+)
+def test_push_relationship_column_checked_against_parent_describe(column, message):
+    store = MemoryStore(cols("LASTNAME:string", f"{column}:string"), [("N", "A1")])
+    sf = FakeSalesforce(contact_describe())
+    with pytest.raises(ConfigError, match=message):
+        push(request("insert"), sf, store)
+    assert sf.collection_calls == [] and sf.jobs == []
+
+
+def test_push_polymorphic_relationship_with_type_describes_that_parent():
+    store = MemoryStore(cols("Account:Who.Ext__c:string"), [("A1",)])
+    summary, sf = run(request("insert"), store)
+    assert summary.success and sf.described == ["Contact", "Account"]
+    assert sf.collection_calls[0][1] == [
+        {"Who": {"attributes": {"type": "Account"}, "Ext__c": "A1"}}
+    ]
