@@ -226,3 +226,32 @@ def test_setup_sql_supported_statements_run_twice_on_stand_in(
 
     assert tables == STATE_COLUMNS
     assert sorted(row["name"] for row in stages) == ["LHT_CODE_STAGE", "LHT_STAGE"]
+
+
+def _table_columns(parsed: exp.Expr) -> tuple[str, list[tuple[str, str]]]:
+    schema = parsed.this
+    assert isinstance(schema, exp.Schema)
+    table = schema.this.name.upper()
+    columns = [
+        (col.name.upper(), col.args["kind"].sql(dialect="snowflake"))
+        for col in schema.expressions
+        if isinstance(col, exp.ColumnDef)
+    ]
+    return table, columns
+
+
+def test_setup_sql_state_tables_match_the_runtime_builders() -> None:
+    """setup.sql and lht.warehouse.state_statements both create the tables (IF NOT EXISTS)."""
+    import sqlglot  # noqa: PLC0415
+
+    from lht.warehouse import state_statements as sst  # noqa: PLC0415
+
+    tables = sst.StateTables()
+    runtime = dict(
+        _table_columns(sqlglot.parse_one(build(tables).text, read="snowflake"))
+        for build in (sst.create_state_table, sst.create_runs_table, sst.create_locks_table)
+    )
+    deployed = dict(_table_columns(s.parsed) for s in load("setup.sql") if s.kind == "CREATE TABLE")
+
+    assert deployed == runtime
+    assert set(deployed) == set(STATE_COLUMNS)

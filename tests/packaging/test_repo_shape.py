@@ -1,0 +1,64 @@
+"""The entry points the README promises exist and say what they do."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ["scripts/test", "scripts/check", "scripts/demo", "scripts/deploy", ".ci/run"]
+
+
+def _requirements(path: Path) -> list[str]:
+    lines = (raw.split("#")[0].strip() for raw in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def _names(path: Path) -> set[str]:
+    return {
+        re.split(r"[<>=!~\[; ]", line)[0].lower().replace("_", "-") for line in _requirements(path)
+    }
+
+
+def test_readme_first_code_block_is_demo_then_test() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = text.split("```")[1]
+
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:]]
+    assert [c for c in commands if c] == ["./scripts/demo", "./scripts/test"]
+    assert text.index("./scripts/demo") < text.index("## What LHT is")
+
+
+def test_ci_run_calls_the_readme_test_command() -> None:
+    body = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+    assert re.search(r"^exec \./scripts/test\b", body, re.MULTILINE)
+
+
+def test_scripts_are_executable_bash_with_valid_syntax() -> None:
+    for name in [*SCRIPTS, "scripts/_env.sh"]:
+        path = ROOT / name
+        if name != "scripts/_env.sh":
+            assert path.stat().st_mode & 0o111, f"{name} is not executable"
+        done = subprocess.run(
+            ["bash", "-n", str(path)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+
+
+def test_snowflake_requirements_are_core_dependencies() -> None:
+    snowflake = _names(ROOT / "requirements.snowflake.txt")
+    core = _names(ROOT / "requirements.core.txt")
+
+    assert snowflake
+    assert snowflake <= core, f"not in requirements.core.txt: {sorted(snowflake - core)}"
+    assert not (ROOT / "requirements.txt").exists(), "snow snowpark build would need a connection"
+
+
+def test_core_dependencies_have_pinned_ranges() -> None:
+    requirements = _requirements(ROOT / "requirements.core.txt")
+
+    assert requirements
+    for line in requirements:
+        assert ">=" in line and "<" in line.replace("<=", ""), f"unbounded: {line}"
