@@ -99,7 +99,9 @@ def _bulk_files(job: Any, plan: SyncPlan) -> Iterator[_Staged]:
             continue
         number += 1
         check_header(page.raw, names, f"Bulk job {job.id} page {number}")
-        yield _Staged(_part(number), gzip_bytes(page.raw), page.records)
+        staged = _Staged(_part(number), gzip_bytes(page.raw), page.records)
+        del page  # the raw page is not held while the consumer uploads
+        yield staged
 
 
 def _start_job(sf: SalesforcePort, plan: SyncPlan) -> Any:

@@ -56,7 +56,7 @@ class SyncOptions:
     bulk_api_threshold: int = 1000
     stage_threshold: int = 50000
     method: str | None = None
-    max_records: int | None = 25000
+    max_records: int | None = 10000
     rest_chunk_rows: int = 10000
     prefetch_pages: int = 2
     poll_timeout_seconds: float = 3600.0

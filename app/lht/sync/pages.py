@@ -34,7 +34,8 @@ class CsvChunk:
 
 def check_header(raw: bytes, expected: Sequence[str], context: str) -> None:
     """Raise SalesforceError unless the first CSV line names exactly ``expected`` in order."""
-    first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    end = raw.find(b"\n")
+    first = raw[: end if end >= 0 else len(raw)].rstrip(b"\r").decode("utf-8", errors="replace")
     got = next(csv.reader([first]), [])
     if [g.lower() for g in got] != [e.lower() for e in expected]:
         raise SalesforceError(
