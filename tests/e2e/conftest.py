@@ -1,14 +1,12 @@
 """End-to-end fixtures: the Salesforce emulator over loopback HTTP + the local warehouse.
 
 The warehouse session is the shared session-scoped ``snowpark_session`` from tests/conftest.py
-when it exists (fakesnow's server can start only once per process); until then this module
-starts its own. Every test gets a fresh target schema, a reset emulator and a fast-retrying
-Salesforce client.
+(fakesnow's server can start only once per process). Every test gets a fresh target schema,
+a reset emulator and a fast-retrying Salesforce client.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -28,36 +26,10 @@ emulator = pytest.importorskip("emulator")
 DATASETS = {"Account": 120, "Contact": 40, "Opportunity": 40, "X__c": 60}
 
 
-@contextlib.contextmanager
-def _own_server() -> Iterator[Any]:
-    import fakesnow  # noqa: PLC0415
-    import snowflake.connector  # noqa: PLC0415
-    from snowflake.snowpark import Session  # noqa: PLC0415
-
-    from lht.local import fakesnow_patch  # noqa: PLC0415
-
-    fakesnow_patch.apply()
-    with fakesnow.server() as kwargs:
-        conn = snowflake.connector.connect(**kwargs)
-        for text in (
-            "CREATE DATABASE IF NOT EXISTS LHT_E2E",
-            "CREATE SCHEMA IF NOT EXISTS LHT_E2E.LHT",
-            "CREATE STAGE IF NOT EXISTS LHT_E2E.LHT.LHT_STAGE",
-        ):
-            conn.cursor().execute(text)
-        conn.close()
-        yield Session.builder.configs({**kwargs, "database": "LHT_E2E", "schema": "LHT"}).create()
-
-
 @pytest.fixture(scope="session")
-def e2e_session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    try:
-        yield request.getfixturevalue("snowpark_session")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    with _own_server() as session:
-        yield session
+def e2e_session(snowpark_session: Any) -> Any:
+    """The shared embedded warehouse session (tests/conftest.py)."""
+    return snowpark_session
 
 
 @pytest.fixture(scope="session")
