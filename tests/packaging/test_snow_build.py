@@ -4,7 +4,9 @@ Build alone checks neither handler paths nor missing artifact folders, so after 
 (in a temporary copy of the project) a fresh interpreter puts only the built zips in front of
 ``sys.path`` and imports every handler named in snowflake.yml, checking that the code really came
 from the zips, that the handler takes (session, *signature), and that nothing local-only
-(fakesnow, duckdb, the emulator) is pulled in on a deployed procedure's import path.
+(fakesnow, duckdb, the emulator) is pulled in on a deployed procedure's import path, and that
+every third-party module the handlers import comes from a package in requirements.snowflake.txt
+or one of its dependencies (Snowflake installs nothing else).
 
 snow runs from its own virtual environment ``.venv-snow`` (snowflake-cli pins exact versions of
 Snowpark and the connector), which ``scripts/_env.sh`` creates.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +57,13 @@ def _procedures(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
         merged.update(entity)
         result[key] = merged
     return result
+
+
+def _declared_packages() -> list[str]:
+    """Distribution names in requirements.snowflake.txt (what Snowflake installs)."""
+    lines = (ROOT / "requirements.snowflake.txt").read_text(encoding="utf-8").splitlines()
+    names = (re.split(r"[ <>=!~;\[]", line.split("#")[0].strip())[0] for line in lines)
+    return [name for name in names if name]
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +115,16 @@ def test_snow_build_every_handler_imports_from_zips(built: Path, tmp_path: Path)
         for proc in procedures.values()
     }
     probe = textwrap.dedent(
-        """
+        r"""
         import importlib, inspect, json, sys
-        zips, handlers, local_only = json.loads(sys.argv[1])
+        zips, handlers, local_only, declared = json.loads(sys.argv[1])
         sys.path[:0] = zips
+        # Snowpark imports pandas/pyarrow/numpy when they happen to be installed; count only what
+        # the handlers add on top of importing the declared packages themselves.
+        modules = {"snowflake-snowpark-python": "snowflake.snowpark"}
+        for name in declared:
+            importlib.import_module(modules.get(name, name.replace("-", "_")))
+        baseline = set(sys.modules)
         report = {}
         for handler, arity in handlers.items():
             module_name, _, func_name = handler.rpartition(".")
@@ -121,6 +137,32 @@ def test_snow_build_every_handler_imports_from_zips(built: Path, tmp_path: Path)
             }
         import lht
         report["lht"] = {"file": lht.__file__}
+        import importlib.metadata as md, re
+        canon = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+        allowed = set()
+        def walk(name):
+            if canon(name) in allowed:
+                return
+            allowed.add(canon(name))
+            try:
+                requires = md.distribution(name).requires or []
+            except md.PackageNotFoundError:
+                return
+            for req in requires:
+                if "extra ==" not in req:
+                    walk(re.split(r"[ <>=!~;\[(]", req, maxsplit=1)[0])
+        for name in declared:
+            walk(name)
+        owners = md.packages_distributions()
+        loaded = {
+            name.split(".")[0] for name, mod in list(sys.modules.items())
+            if name not in baseline and not name.startswith("__editable__")
+            and "site-packages" in (getattr(mod, "__file__", None) or "")
+        }
+        report["undeclared"] = sorted(
+            top for top in loaded
+            if not any(canon(d) in allowed for d in owners.get(top, []))
+        )
         report["local_only"] = sorted(
             name for name in sys.modules if name.split(".")[0] in local_only or name in local_only
             or any(name.startswith(p + ".") for p in local_only)
@@ -130,7 +172,12 @@ def test_snow_build_every_handler_imports_from_zips(built: Path, tmp_path: Path)
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps([zips, handlers, list(LOCAL_ONLY)])],
+        [
+            sys.executable,
+            "-c",
+            probe,
+            json.dumps([zips, handlers, list(LOCAL_ONLY), _declared_packages()]),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -142,6 +189,8 @@ def test_snow_build_every_handler_imports_from_zips(built: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report.pop("local_only") == []
+    undeclared = report.pop("undeclared")
+    assert undeclared == [], f"imported but not in requirements.snowflake.txt: {undeclared}"
     for name, info in report.items():
         assert ".zip" in info["file"], f"{name} imported from {info['file']}, not a built zip"
         assert info.get("arity", 0) == info.get("expected", 0), f"{name} signature mismatch"
