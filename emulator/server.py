@@ -34,6 +34,7 @@ register_option("http.gzip_level", 1, "zlib level for on-the-fly gzip (1 = faste
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # clients open several connections at once (page prefetch threads)
 
     def __init__(
         self, address: tuple[str, int], org: Org, router: Router, ssl_context: ssl.SSLContext | None

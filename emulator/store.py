@@ -110,7 +110,8 @@ class ObjectData:
             raise KeyError(name)
         plain = fdef.formula is None and fdef.type not in ("address", "location")
         if plain and not self.overlay:
-            return self._virtual_fn(fdef)
+            virtual, stored, count = self._virtual_fn(fdef), self.field_fn(name), self.count
+            return lambda i: virtual(i) if i < count else stored(i)  # rows inserted meanwhile
         return self.field_fn(name)
 
     def block_fn(self, name: str) -> ColumnFn:
@@ -126,7 +127,12 @@ class ObjectData:
         key = fdef.name
 
         def column(arr: np.ndarray, idx: list[int]) -> list[Any]:
-            values = block(arr)
+            virtual = arr < np.uint64(self.count)
+            if virtual.all():
+                values = block(arr)
+            else:  # inserted rows exist only in the overlay: generate the virtual ones alone
+                generated = iter(block(arr[virtual]))
+                values = [next(generated) if v else default for v in virtual.tolist()]
             if overlay:
                 for pos, i in enumerate(idx):
                     rec = overlay.get(i)

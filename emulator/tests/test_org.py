@@ -180,12 +180,23 @@ def test_virtual_dataset_memory_does_not_grow_with_row_count() -> None:
 def test_vectorised_columns_equal_row_by_row_values() -> None:
     org = Org(seed=9, datasets={"Account": 5000, "X__c": 5000})
     try:
-        indices = [0, 1, 2, 17, 999, 4096, 4999]
         for obj in org.schema:
             data = org.data(obj.name)
+            indices = [i for i in (0, 1, 2, 17, 999, 4096, 4999) if i < data.count]
             array = np.array(indices, dtype=np.uint64)
             for fdef in obj.fields:
                 column = data.block_fn(fdef.name)(array, indices)
                 assert column == [data.field_fn(fdef.name)(i) for i in indices], fdef.name
     finally:
         org.close()
+
+
+def test_columns_mix_inserted_and_virtual_rows_in_any_order(org: Org) -> None:
+    new_id = org.insert("Account", {"Name": "Zzz inserted"})
+    query = parse(
+        "SELECT Id, Name, CreatedDate FROM Account ORDER BY Name DESC LIMIT 3", org.schema
+    )
+    rows = list(org.run_query(query, False))
+    assert rows[0][:2] == (new_id, "Zzz inserted")
+    assert rows[0][2] == org.get_record("Account", new_id, ["CreatedDate"])["CreatedDate"]
+    assert all(isinstance(r[2], datetime) for r in rows)
