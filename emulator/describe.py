@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.schema import STRING_TYPES, FieldDef, ObjectDef, Schema
+from emulator.schema import STRING_TYPES, FieldDef, ObjectDef, Schema, child_relationships
 
 _BYTES_PER_CHAR = 3
 
@@ -157,31 +157,20 @@ def describe_field(fdef: FieldDef) -> dict[str, Any]:
     }
 
 
-def child_relationships(schema: Schema, obj: ObjectDef) -> list[dict[str, Any]]:
-    result = []
-    for child in schema:
-        for fdef in child.fields:
-            if fdef.type == "reference" and obj.name in fdef.reference_to:
-                rel: str | None = (
-                    child.label_plural.replace(" ", "")
-                    if not child.custom
-                    else f"{child.name[:-3]}s__r"
-                )
-                if fdef.name in ("CreatedById", "LastModifiedById", "OwnerId"):
-                    rel = None
-                result.append(
-                    {
-                        "cascadeDelete": False,
-                        "childSObject": child.name,
-                        "deprecatedAndHidden": False,
-                        "field": fdef.name,
-                        "junctionIdListNames": [],
-                        "junctionReferenceTo": [],
-                        "relationshipName": rel,
-                        "restrictedDelete": False,
-                    }
-                )
-    return result
+def describe_children(schema: Schema, obj: ObjectDef) -> list[dict[str, Any]]:
+    return [
+        {
+            "cascadeDelete": False,
+            "childSObject": child.name,
+            "deprecatedAndHidden": False,
+            "field": fdef.name,
+            "junctionIdListNames": [],
+            "junctionReferenceTo": [],
+            "relationshipName": name,
+            "restrictedDelete": False,
+        }
+        for name, child, fdef in child_relationships(schema, obj)
+    ]
 
 
 def describe_object(schema: Schema, obj: ObjectDef, version: str) -> dict[str, Any]:
@@ -189,7 +178,7 @@ def describe_object(schema: Schema, obj: ObjectDef, version: str) -> dict[str, A
     body.update(
         {
             "actionOverrides": [],
-            "childRelationships": child_relationships(schema, obj),
+            "childRelationships": describe_children(schema, obj),
             "compactLayoutable": True,
             "defaultImplementation": None,
             "extendedBy": None,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.http import Request, Response, SalesforceHttpError, json_response
 from emulator.ids import make_id
 from emulator.options import register_option
+from emulator.rest_children import attach_children
 from emulator.routing import Router
 from emulator.soql import Query, parse
 from emulator.values import json_value, render_record
@@ -70,6 +71,9 @@ def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
     cursor.position += len(indices)
     paths = list(cursor.query.fields)
     records = [render_record(org, cursor.query.sobject, i, paths, version) for i in indices]
+    records = attach_children(
+        org, cursor.query, indices, records, version=version, include_deleted=cursor.include_deleted
+    )
     done = len(indices) < cursor.batch or cursor.position >= cursor.total
     body: dict[str, Any] = {"totalSize": cursor.total, "done": done}
     if not done:
@@ -82,10 +86,8 @@ def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
 
 
 def _check_supported(org: Org, query: Query) -> None:
-    if query.has_subquery or query.has_typeof:
-        raise SalesforceHttpError(
-            400, "MALFORMED_QUERY", "The emulator does not support child sub-queries or TYPEOF"
-        )
+    if query.has_typeof:
+        raise SalesforceHttpError(400, "MALFORMED_QUERY", "The emulator does not support TYPEOF")
     if query.offset is not None and query.offset > int(org.options["rest.max_offset"]):
         raise SalesforceHttpError(
             400,

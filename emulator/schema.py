@@ -177,3 +177,26 @@ class Schema:
             if obj.key_prefix == prefix:
                 return obj
         return None
+
+
+_AUDIT_REFERENCES = frozenset({"CreatedById", "LastModifiedById", "OwnerId"})
+
+
+def child_relationships(
+    schema: Schema, parent: ObjectDef
+) -> list[tuple[str | None, ObjectDef, FieldDef]]:
+    """(relationshipName, child object, child's reference field) for every lookup to `parent`."""
+    result: list[tuple[str | None, ObjectDef, FieldDef]] = []
+    for child in schema:
+        for fdef in child.fields:
+            if fdef.type != "reference" or parent.name not in fdef.reference_to:
+                continue
+            name: str | None = child.label_plural.replace(" ", "")
+            if child.custom:
+                name = f"{child.name.removesuffix('__c')}s__r"
+            elif child.name == parent.name:
+                name = f"Child{name}"
+            if fdef.name in _AUDIT_REFERENCES:
+                name = None
+            result.append((name, child, fdef))
+    return result

@@ -6,8 +6,7 @@ INVALID_FIELD | INVALID_TYPE, <Salesforce's message format>)`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
 
 from emulator.http import SalesforceHttpError
 from emulator.schema import FieldDef, ObjectDef, Schema
@@ -30,115 +29,31 @@ from emulator.soql_ast import (
     query_error,
     tokenize,
 )
-from emulator.soql_types import check_literal
+from emulator.soql_names import (
+    CLAUSE_WORDS,
+    DATE_LITERALS,
+    DATE_N_LITERALS,
+    bad_child_relationship,
+    resolve_child,
+    resolve_path,
+    unsupported_type_message,
+)
+from emulator.soql_types import check_literal, date_literal, datetime_literal, unquote
 
 __all__ = ["Query", "parse", "resolve_path"]
 
 AGGREGATES = ("COUNT", "COUNT_DISTINCT", "SUM", "MIN", "MAX", "AVG")
-DATE_LITERALS = {
-    "YESTERDAY",
-    "TODAY",
-    "TOMORROW",
-    "LAST_WEEK",
-    "THIS_WEEK",
-    "NEXT_WEEK",
-    "LAST_MONTH",
-    "THIS_MONTH",
-    "NEXT_MONTH",
-    "LAST_90_DAYS",
-    "NEXT_90_DAYS",
-    "THIS_YEAR",
-    "LAST_YEAR",
-    "NEXT_YEAR",
-}
-DATE_N_LITERALS = {
-    "LAST_N_DAYS",
-    "NEXT_N_DAYS",
-    "N_DAYS_AGO",
-    "LAST_N_WEEKS",
-    "NEXT_N_WEEKS",
-    "LAST_N_MONTHS",
-    "NEXT_N_MONTHS",
-    "LAST_N_YEARS",
-    "NEXT_N_YEARS",
-}
-CLAUSE_WORDS = (
-    "WHERE",
-    "WITH",
-    "GROUP",
-    "HAVING",
-    "ORDER",
-    "LIMIT",
-    "OFFSET",
-    "FOR",
-    "ALL",
-    "USING",
-)
-
-
-def _no_such_column(name: str, sobject: str) -> str:
-    return (
-        f"No such column '{name}' on entity '{sobject}'. If you are attempting to use a custom "
-        f"field, be sure to "
-        "append the '__c' after the custom field name. Please reference your WSDL or the "
-        "describe call for the "
-        "appropriate names."
-    )
-
-
-def _bad_relationship(name: str) -> str:
-    return (
-        f"Didn't understand relationship '{name}' in field path. If you are attempting to use a "
-        f"custom "
-        "relationship, be sure to append the '__r' after the custom relationship name. Please "
-        "reference your "
-        "WSDL or the describe call for the appropriate names."
-    )
-
-
-def unsupported_type_message(name: str) -> str:
-    return (
-        f"sObject type '{name}' is not supported. If you are attempting to use a custom object, "
-        f"be sure to append "
-        "the '__c' after the entity name. Please reference your WSDL or the describe call for "
-        "the appropriate names."
-    )
-
-
-def resolve_path(schema: Schema, obj: ObjectDef, path: str) -> tuple[str, FieldDef] | str:
-    """Canonical path and leaf field, or an error message (INVALID_FIELD) naming the bad part."""
-    parts = path.split(".")
-    if (
-        len(parts) > 1
-        and parts[0].lower() == obj.name.lower()
-        and obj.relationship(parts[0]) is None
-    ):
-        parts = parts[1:]
-    canonical: list[str] = []
-    current = obj
-    for part in parts[:-1]:
-        ref = current.relationship(part)
-        target = schema.get(ref.reference_to[0]) if ref and ref.reference_to else None
-        if ref is None or target is None or ref.relationship_name is None:
-            return (
-                _bad_relationship(part) if len(parts) > 1 else _no_such_column(part, current.name)
-            )
-        canonical.append(ref.relationship_name)
-        current = target
-    leaf = current.field(parts[-1])
-    if leaf is None:
-        return _no_such_column(parts[-1] if len(parts) == 1 else path, obj.name)
-    canonical.append(leaf.name)
-    return ".".join(canonical), leaf
 
 
 class _Parser:
-    def __init__(self, text: str, schema: Schema) -> None:
+    def __init__(self, text: str, schema: Schema, parent: ObjectDef | None = None) -> None:
         self.text = text
         self.schema = schema
         self.tokens = tokenize(text)
         self.i = 0
         self.obj: ObjectDef | None = None
+        self.parent = parent
+        self.link: tuple[str, str] | None = None  # sub-query: (relationship name, lookup field)
         self.flags: dict[str, bool] = {"typeof": False, "subquery": False, "count": False}
 
     # -- token helpers ---
@@ -179,17 +94,26 @@ class _Parser:
         self.expect_kw("SELECT")
         raw_items = self.select_list()
         self.expect_kw("FROM")
-        from_token = self.expect("ident")
-        obj = self.schema.get(from_token.text)
-        if obj is None or not obj.queryable:
-            raise query_error(
-                self.text, from_token.pos, "INVALID_TYPE", unsupported_type_message(from_token.text)
-            )
+        obj = self.from_object(self.expect("ident"))
         self.obj = obj
         if self.tok.kind == "ident" and not self.tok.is_kw(*CLAUSE_WORDS):
             self.advance()  # object alias
         items = tuple(self.resolve_item(tok, item) for tok, item in raw_items)
         return self.clauses(obj, items)
+
+    def from_object(self, token: Token) -> ObjectDef:
+        if self.parent is not None:
+            child = resolve_child(self.schema, self.parent, token.text)
+            if child is None:
+                message = bad_child_relationship(token.text)
+                raise query_error(self.text, token.pos, "INVALID_TYPE", message)
+            self.link = (child[0], child[2].name)
+            return child[1]
+        obj = self.schema.get(token.text)
+        if obj is None or not obj.queryable:
+            message = unsupported_type_message(token.text)
+            raise query_error(self.text, token.pos, "INVALID_TYPE", message)
+        return obj
 
     def clauses(self, obj: ObjectDef, items: tuple[SelectItem, ...]) -> Query:
         where = group_by = order_by = limit = offset = None
@@ -257,6 +181,8 @@ class _Parser:
             is_count=self.flags["count"],
             has_typeof=self.flags["typeof"],
             has_subquery=self.flags["subquery"],
+            relationship=self.link[0] if self.link else None,
+            parent_field=self.link[1] if self.link else None,
             compound_fields=tuple(compound),
             base64_fields=tuple(base64),
         )
@@ -286,9 +212,12 @@ class _Parser:
     def select_item(self) -> tuple[Token, SelectItem]:
         token = self.tok
         if token.kind == "punct" and token.text == "(":
+            if self.parent is not None:
+                raise self.error(token)  # sub-queries do not nest
             self.skip_parenthesised()
+            inner = self.text[token.pos + 1 : self.tokens[self.i - 1].pos]
             self.flags["subquery"] = True
-            return token, SelectItem("subquery")
+            return token, SelectItem("subquery", path=inner)
         if token.is_kw("TYPEOF"):
             while not self.tok.is_kw("END"):
                 if self.tok.kind == EOF_KIND:
@@ -333,6 +262,9 @@ class _Parser:
                     return
 
     def resolve_item(self, token: Token, item: SelectItem) -> SelectItem:
+        if item.kind == "subquery":
+            child = _Parser(item.path, self.schema, parent=self.obj).parse()
+            return SelectItem("subquery", path=child.relationship or "", sub=child)
         if item.kind == "field" or (item.kind == "aggregate" and item.path):
             path, _ = self.field_ref(Token("ident", item.path, token.pos))
             return SelectItem(item.kind, path=path, func=item.func, alias=item.alias)
@@ -393,7 +325,7 @@ class _Parser:
         if self.tok.is_kw("LIKE"):
             self.advance()
             token = self.expect("string")
-            return Like(path, _unquote(token.text), negate)
+            return Like(path, unquote(token.text), negate)
         if self.tok.is_kw("INCLUDES", "EXCLUDES"):
             excludes = self.advance().text.upper() == "EXCLUDES"
             values = tuple(str(v) for v in self.value_list(fdef))
@@ -419,13 +351,13 @@ class _Parser:
 
     def literal(self, token: Token) -> Value:  # noqa: PLR0911 (one return per type)
         if token.kind == "string":
-            return _unquote(token.text)
+            return unquote(token.text)
         if token.kind == "number":
             return float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
         if token.kind == "date":
-            return _parse_date(self, token)
+            return self.temporal(token, date_literal)
         if token.kind == "datetime":
-            return _parse_datetime(self, token)
+            return self.temporal(token, datetime_literal)
         if token.kind == "ident":
             upper = token.text.upper()
             if upper in ("NULL", "TRUE", "FALSE"):
@@ -437,6 +369,12 @@ class _Parser:
                 return DateLiteral(upper, self.integer())
         raise self.error(token)
 
+    def temporal(self, token: Token, convert: Callable[[str], Value]) -> Value:
+        try:
+            return convert(token.text)
+        except ValueError:
+            raise self.error(token, message=f"invalid date/time: {token.text}") from None
+
     def order_item(self) -> OrderItem:
         path, _ = self.field_ref(self.expect("ident"))
         ascending = True
@@ -447,54 +385,6 @@ class _Parser:
             self.advance()
             nulls_first = self.expect_kw("FIRST", "LAST").text.upper() == "FIRST"
         return OrderItem(path, ascending, nulls_first)
-
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    escapes = {
-        "n": "\n",
-        "r": "\r",
-        "t": "\t",
-        "b": "\b",
-        "f": "\f",
-        '"': '"',
-        "'": "'",
-        "\\": "\\",
-    }
-    out, i = [], 0
-    while i < len(body):
-        char = body[i]
-        if char == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            out.append(escapes.get(nxt, "\\" + nxt))
-            i += 2
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def _parse_date(parser: _Parser, token: Token) -> date:
-    try:
-        return date.fromisoformat(token.text)
-    except ValueError:
-        raise parser.error(
-            token, message=f"line 1:{token.pos} no viable alternative at character ' '"
-        ) from None
-
-
-def _parse_datetime(parser: _Parser, token: Token) -> datetime:
-    text = token.text.replace("Z", "+00:00")
-    if text[-5] in "+-" and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    if "." in text:
-        head, rest = text.split(".", 1)
-        frac, tz = rest[:-6], rest[-6:]
-        text = f"{head}.{frac[:6].ljust(6, '0')}{tz}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise parser.error(token, message=f"invalid date/time: {token.text}") from None
 
 
 def parse(text: str, schema: Schema) -> Query:

@@ -134,6 +134,7 @@ class SelectItem:
     path: str = ""
     func: str = ""
     alias: str | None = None
+    sub: Query | None = None  # kind "subquery": the parsed parent-to-child query
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Query:
     has_subquery: bool = False
     compound_fields: tuple[str, ...] = ()
     base64_fields: tuple[str, ...] = ()
+    relationship: str | None = None  # sub-queries: the child relationship name ("Contacts")
+    parent_field: str | None = None  # sub-queries: the child's lookup to the parent ("AccountId")
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -48,3 +48,36 @@ def check_literal(fdef: FieldDef, value: Any, quoted: bool) -> str | None:  # no
     if ftype == "datetime":
         return None if isinstance(value, (datetime, DateLiteral)) else _must_be(fdef, False)
     return None
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def unquote(text: str) -> str:
+    """The value of a quoted SOQL string literal (backslash escapes resolved)."""
+    body, out, i = text[1:-1], [], 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            out.append(_ESCAPES.get(body[i + 1], "\\" + body[i + 1]))
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def date_literal(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def datetime_literal(text: str) -> datetime:
+    """Every datetime form clients send: Z, +00:00, +0000, milli- or microseconds."""
+    text = text.replace("Z", "+00:00")
+    if text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    if "." in text:
+        head, rest = text.split(".", 1)
+        frac, tz = rest[:-6], rest[-6:]
+        text = f"{head}.{frac[:6].ljust(6, '0')}{tz}"
+    return datetime.fromisoformat(text)

@@ -172,3 +172,43 @@ def test_json_responses_are_gzipped_on_request(client: Client) -> None:
     reply = client.query("SELECT Id, Name FROM Account", headers={"Accept-Encoding": "gzip"})
     assert reply.headers["Content-Encoding"] == "gzip"
     assert len(reply.json()["records"]) == 2000
+
+
+def test_child_subquery_nests_results_like_recording(client: Client) -> None:
+    expected = recorded("query/query.parent-child-subquery.v53.wiremock.heroku.json")
+    soql = (
+        "SELECT Account.Name, (SELECT Contact.FirstName, Contact.LastName FROM Account.Contacts) "
+        "FROM Account LIMIT 60"
+    )
+    body = client.query(soql).json()
+    with_children = [r for r in body["records"] if r["Contacts"] is not None]
+    assert with_children and any(r["Contacts"] is None for r in body["records"])
+    assert type_shape(with_children[0]) == type_shape(expected["records"][0])
+    assert list(with_children[0]) == ["attributes", "Name", "Contacts"]
+    account_id = with_children[0]["attributes"]["url"].rsplit("/", 1)[1]
+    direct = client.query(f"SELECT COUNT() FROM Contact WHERE AccountId = '{account_id}'").json()
+    assert with_children[0]["Contacts"]["totalSize"] == direct["totalSize"]
+
+
+def test_child_subquery_filters_orders_and_limits_per_parent(client: Client) -> None:
+    soql = (
+        "SELECT Id, (SELECT LastName FROM Contacts WHERE LastName != null ORDER BY LastName "
+        "LIMIT 1) FROM Account WHERE Id IN (SELECT AccountId FROM Contact)"
+    )
+    reply = client.query(soql)
+    assert reply.status_code == 400
+    ordered = client.query(
+        "SELECT Id, (SELECT LastName FROM Contacts ORDER BY LastName LIMIT 1) FROM Account LIMIT 80"
+    ).json()
+    sizes = {r["Contacts"]["totalSize"] for r in ordered["records"] if r["Contacts"]}
+    assert sizes == {1}
+
+
+def test_unknown_child_relationship_is_invalid_type(client: Client) -> None:
+    reply = client.query("SELECT Id, (SELECT Id FROM Nopes) FROM Account")
+    assert reply.status_code == 400
+    assert reply.json()[0]["errorCode"] == "INVALID_TYPE"
+    assert (
+        "Didn't understand relationship 'Nopes' in FROM part of query call"
+        in reply.json()[0]["message"]
+    )
