@@ -129,7 +129,9 @@ def test_push_insert_bulk_values_arrive_typed(session, client, emu, schema) -> N
     assert stored[f"I1-{t}"]["SALESFORCE_ID"] == a["Id"] and stored[f"I1-{t}"]["CREATED"]
 
 
-def test_push_update_and_clear_nulls(session, client, emu, schema) -> None:
+@pytest.mark.parametrize("path", [(0, "bulk"), (200, "collections")])
+def test_push_update_and_clear_nulls(session, client, schema, path) -> None:
+    threshold, method = path
     t = tag()
     created = client.collection_create(
         "X__c",
@@ -139,15 +141,15 @@ def test_push_update_and_clear_nulls(session, client, emu, schema) -> None:
     session.sql(f"CREATE TABLE {schema}.UPD (ID VARCHAR, TEXT__C VARCHAR, COUNT__C NUMBER(9,0))"
                 ).collect()  # fmt: skip
     session.sql(f"INSERT INTO {schema}.UPD VALUES (?, NULL, 7)", params=[record_id]).collect()
-    out = do_push(session, client, "update", f"{schema}.UPD", collections_threshold=0)
-    assert out["success"] and out["updated"] == 1
+    out = do_push(session, client, "update", f"{schema}.UPD", collections_threshold=threshold)
+    assert out["success"] and out["updated"] == 1 and out["method"] == method
     got = x_rows(client, [f"U1-{t}"])[f"U1-{t}"]
     assert (got["Text__c"], got["Count__c"]) == ("keep me", 7)  # empty cell = unchanged
-    out = do_push(session, client, "update", f"{schema}.UPD", collections_threshold=0,
+    out = do_push(session, client, "update", f"{schema}.UPD", collections_threshold=threshold,
                   clear_nulls=True)  # fmt: skip
     assert out["success"]
     got = x_rows(client, [f"U1-{t}"])[f"U1-{t}"]
-    assert (got["Text__c"], got["Count__c"]) == (None, 7)  # #N/A = cleared
+    assert (got["Text__c"], got["Count__c"]) == (None, 7)  # #N/A (Bulk) / null = cleared
     assert results(session, out["run_id"])[record_id]["SUCCESS"] is True
 
 
