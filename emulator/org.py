@@ -67,6 +67,7 @@ class Org(WriteMixin):
         self.auth = AuthState()
         self.rules: list[RecordRule] = []
         self.jobs: dict[str, Any] = {}
+        self.cursors: dict[str, Any] = {}  # REST query locators
         self._own_work_dir = work_dir is None
         self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="lht-emulator-"))
         self._initial_seed = seed
@@ -118,6 +119,7 @@ class Org(WriteMixin):
             self.request_log.clear()
             self.rules.clear()
             self.jobs.clear()
+            self.cursors.clear()
             self.auth.reset_counters()
             self.clear_work_dir()
             self.load(self._initial_seed, self._initial_counts)

@@ -32,6 +32,9 @@ register_option(
     "rest.locator_error_status", 400, "Status of INVALID_QUERY_LOCATOR [UNCONFIRMED 6].", [400, 404]
 )
 register_option("rest.max_offset", 2000, "Largest OFFSET accepted in REST SOQL.")
+register_option(
+    "rest.max_open_cursors", 1000, "Query locators kept; older ones answer INVALID_QUERY_LOCATOR."
+)
 
 BASE = r"/services/data/(?P<ver>v\d+\.\d+)"
 _BATCH_RE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
@@ -61,9 +64,12 @@ def _batch_size(org: Org, req: Request) -> int:
     )
 
 
-def _cursors(org: Org) -> dict[str, Cursor]:
-    cursors: dict[str, Cursor] = org.__dict__.setdefault("cursors", {})
-    return cursors
+def _remember(org: Org, locator: str, cursor: Cursor) -> None:
+    """Keep at most `rest.max_open_cursors` locators (the oldest are forgotten first)."""
+    cursors = org.cursors
+    cursors[locator] = cursor
+    while len(cursors) > int(org.options["rest.max_open_cursors"]):
+        cursors.pop(next(iter(cursors)), None)
 
 
 def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
@@ -79,7 +85,7 @@ def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
     if not done:
         with _lock:
             locator = make_id("01g", next(_seq))
-        _cursors(org)[locator] = cursor
+        _remember(org, locator, cursor)
         body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{cursor.position}"
     body["records"] = records
     return body
@@ -116,7 +122,7 @@ def query(org: Org, req: Request, match: re.Match[str]) -> Response:
 
 def query_more(org: Org, req: Request, match: re.Match[str]) -> Response:
     locator, offset = match["locator"], int(match["offset"])
-    cursor = _cursors(org).pop(locator, None)
+    cursor = org.cursors.pop(locator, None)
     if cursor is None:
         raise SalesforceHttpError(
             int(org.options["rest.locator_error_status"]),

@@ -212,3 +212,11 @@ def test_unknown_child_relationship_is_invalid_type(client: Client) -> None:
         "Didn't understand relationship 'Nopes' in FROM part of query call"
         in reply.json()[0]["message"]
     )
+
+
+def test_oldest_locators_are_forgotten_beyond_the_cursor_cap(emu: Emulator, client: Client) -> None:
+    emu.org.options.set("rest.max_open_cursors", 2)
+    first = client.query("SELECT Id FROM Account").json()["nextRecordsUrl"]
+    for _ in range(2):
+        client.query("SELECT Id FROM Account")
+    assert client.get(first).json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
