@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
+MAX_REQUEST_BYTES = 16_384
 register_option("http.gzip", True, "Gzip responses when the request sends Accept-Encoding: gzip.")
 register_option("http.gzip_min_bytes", 1024, "Smallest in-memory body worth gzipping.")
 register_option("http.gzip_level", 1, "zlib level for on-the-fly gzip (1 = fastest).", range(10))
@@ -70,6 +71,14 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             yield chunk
+
+
+def _oversize(target: str, headers: Iterable[tuple[str, str]]) -> int | None:
+    """414 / 431 when the request line or line + headers pass Salesforce's 16,384 bytes."""
+    if len(target) > MAX_REQUEST_BYTES:
+        return 414
+    size = len(target) + sum(len(name) + len(value) + 4 for name, value in headers)
+    return 431 if size > MAX_REQUEST_BYTES else None
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -122,7 +131,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             log.debug("unreadable request: %s", exc)
             self.close_connection = True
             return
-        response = self.server.router.dispatch(self.server.org, req)
+        oversize = _oversize(self.path, self.headers.items())
+        if oversize is not None:
+            response = Response(status=oversize)
+        else:
+            response = self.server.router.dispatch(self.server.org, req)
         fault: FaultRule | None = response.fault
         if fault is not None and fault.kind == "reset":
             self._reset_connection()

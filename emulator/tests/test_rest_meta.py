@@ -164,3 +164,16 @@ def test_wrong_method_is_405(client: Client) -> None:
     reply = client.request("PUT", f"{API}/limits")
     assert reply.status_code == 405
     assert reply.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"
+
+
+def test_head_is_answered_like_get_without_body(client: Client) -> None:
+    reply = client.request("HEAD", f"{API}/limits")
+    assert reply.status_code == 200
+    assert reply.content == b""
+
+
+def test_oversize_uri_and_headers_are_refused(client: Client) -> None:
+    long_query = "SELECT Id FROM Account WHERE Name = '" + "x" * 17000 + "'"
+    assert client.query(long_query).status_code == 414
+    big_header = {"X-Padding": "y" * 16000, "X-More": "z" * 1000}
+    assert client.get(f"{API}/limits", headers=big_header).status_code == 431
