@@ -7,6 +7,7 @@ Data API (used by REST handlers and the Bulk modules alike): `run_query`, `count
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import shutil
 import tempfile
@@ -224,7 +225,8 @@ class Org(WriteMixin):
     def count(self, query: Query, include_deleted: bool) -> int:
         if query.where is None and query.limit is None and not query.offset:
             return self.data(query.sobject).live_count(include_deleted)
-        return sum(1 for _ in self.matching_indices(query, include_deleted))
+        unordered = dataclasses.replace(query, order_by=()) if query.limit is None else query
+        return sum(1 for _ in self.matching_indices(unordered, include_deleted))
 
     def get_record(
         self, sobject: str, record_id: str, fields: list[str] | None = None
