@@ -175,7 +175,7 @@ def coerce_value(fdef: FieldDef, value: Any, exists: Callable[[str, str], bool])
     if value is None:
         return False if fdef.type == "boolean" else None
     if fdef.type in STRING_TYPES:
-        return _coerce_text(fdef, value)
+        return None if value == "" else _coerce_text(fdef, value)  # Salesforce stores "" as null
     if fdef.type == "boolean":
         if isinstance(value, bool):
             return value

@@ -200,3 +200,9 @@ def test_columns_mix_inserted_and_virtual_rows_in_any_order(org: Org) -> None:
     assert rows[0][:2] == (new_id, "Zzz inserted")
     assert rows[0][2] == org.get_record("Account", new_id, ["CreatedDate"])["CreatedDate"]
     assert all(isinstance(r[2], datetime) for r in rows)
+
+
+def test_empty_strings_are_stored_as_null(org: Org) -> None:
+    new_id = org.insert("X__c", {"Name": "e", "Text__c": "", "Picklist__c": ""})
+    record = org.get_record("X__c", new_id, ["Text__c", "Picklist__c"])
+    assert record == {"Text__c": None, "Picklist__c": None}
