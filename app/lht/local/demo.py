@@ -33,11 +33,9 @@ from lht.warehouse.statements import Statement
 
 __all__ = ["main"]
 
-DATASETS = {"Account": 20_000, "Contact": 3_000, "Opportunity": 800, "X__c": 400}
-#: Default BULK_API_THRESHOLD, and a STAGE_THRESHOLD lowered from 50,000 so the demo shows all
-#: three methods in well under a minute (Account → bulk_api_stage, Contact → bulk_api, the
-#: others → regular_api).
-THRESHOLDS: dict[str, Any] = {"bulk_api_threshold": 1_000, "stage_threshold": 15_000}
+DATASETS = {"Account": 60_000, "Contact": 5_000, "Opportunity": 800, "X__c": 400}
+#: The default thresholds (Account → bulk_api_stage, Contact → bulk_api, others → regular_api).
+THRESHOLDS: dict[str, Any] = {"bulk_api_threshold": 1_000, "stage_threshold": 50_000}
 TARGETS = {"Account": "ACCOUNTS", "Contact": "CONTACTS", "Opportunity": "OPPORTUNITIES",
            "X__c": "X_OBJECTS"}  # fmt: skip
 SCHEMA = "RAW"
