@@ -97,3 +97,20 @@ def test_e2e_removed_field_keeps_its_column_through_a_full_rebuild(h, runner):
     assert full["success"], full["error"]
     assert all("OLD__C" in row for row in h.rows("accounts").values())
     assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_changed_type_is_reported_not_coerced_until_full_rebuild(emu, h, runner):
+    assert h.sync("Account", "accounts")["success"]
+    table = f'"{h.schema}"."ACCOUNTS"'
+    runner.run(Statement("drop", f'ALTER TABLE {table} DROP COLUMN "NAME"', ddl=True))
+    runner.run(Statement("add", f'ALTER TABLE {table} ADD COLUMN "NAME" NUMBER(18,0)', ddl=True))
+    target = sorted(h.rows("accounts"))[0]
+    emu.org.update("Account", target, {"Name": "Not a number"})
+    incremental = h.sync("Account", "accounts")
+    assert incremental["success"], incremental["error"]
+    assert any("NAME" in w and "not coerced" in w for w in incremental["warnings"])
+    assert h.rows("accounts")[target]["NAME"] is None  # the column was left alone
+    full = h.sync("Account", "accounts", force_full_sync=True)
+    assert full["success"], full["error"]
+    assert h.rows("accounts")[target]["NAME"] == "Not a number"
+    assert h.differences("Account", "accounts") == []

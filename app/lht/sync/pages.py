@@ -58,31 +58,45 @@ def render_value(value: Any) -> str:
     raise SalesforceError(f"unexpected structured value of type {type(value).__name__} in a record")
 
 
+class _CsvBuffer:
+    """CSV text being built row by row (records are rendered as they stream past)."""
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.fields = fields
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.writer.writerow(fields)
+        self.records = 0
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.writer.writerow([render_value(record.get(name)) for name in self.fields])
+        self.records += 1
+
+    def chunk(self) -> CsvChunk:
+        return CsvChunk(self.buffer.getvalue().encode("utf-8"), self.records)
+
+
 def render_csv(records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> CsvChunk:
     """Render flat REST records to CSV with a header of ``fields`` (missing keys → NULL)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
-    count = 0
+    out = _CsvBuffer(fields)
     for record in records:
-        writer.writerow([render_value(record.get(name)) for name in fields])
-        count += 1
-    return CsvChunk(buffer.getvalue().encode("utf-8"), count)
+        out.add(record)
+    return out.chunk()
 
 
 def rest_chunks(
     records: Iterable[Mapping[str, Any]], fields: Sequence[str], chunk_rows: int
 ) -> Iterator[CsvChunk]:
-    """Group streamed REST records into CSV chunks of at most ``chunk_rows`` rows; only one
-    chunk's records are held at a time."""
-    batch: list[Mapping[str, Any]] = []
+    """Render streamed REST records into CSV chunks of at most ``chunk_rows`` rows; records
+    are turned into CSV text as they arrive, never collected."""
+    out = _CsvBuffer(fields)
     for record in records:
-        batch.append(record)
-        if len(batch) >= chunk_rows:
-            yield render_csv(batch, fields)
-            batch = []
-    if batch:
-        yield render_csv(batch, fields)
+        out.add(record)
+        if out.records >= chunk_rows:
+            yield out.chunk()
+            out = _CsvBuffer(fields)
+    if out.records:
+        yield out.chunk()
 
 
 def gzip_bytes(raw: bytes) -> bytes:
