@@ -151,7 +151,6 @@ class WarehouseSyncStore:
         new = TableName.of(live.schema, f"{live.table}__LHT_NEW_{run.run_id[:12]}")
         columns = [self._column(f) for f in plan.fields]
         kept = [Column(c, t) for c, t in self._removed_types(plan).items()]
-        self.runner.run(sql.drop_table(new))
         self.runner.run(sql.create_table(new, columns + kept, if_not_exists=False))
         policy = plan.request.options.delete_policy
         inserted = merge_counts(self.runner.run(sql.insert_from_staging(
