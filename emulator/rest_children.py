@@ -7,7 +7,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from emulator.soql import Query
-from emulator.values import render_record
+from emulator.values import render_records
 
 if TYPE_CHECKING:
     from emulator.org import Org
@@ -57,10 +57,9 @@ def attach_children(
                 else {
                     "totalSize": len(rows),
                     "done": True,
-                    "records": [
-                        render_record(org, child.sobject, i, list(child.fields), version)
-                        for i in rows
-                    ],
+                    "records": render_records(
+                        org, child.sobject, rows, list(child.fields), version
+                    ),
                 }
             )
     order = ["attributes"] + [item.path.split(".")[0] for item in query.items]

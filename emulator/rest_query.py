@@ -16,7 +16,7 @@ from emulator.options import register_option
 from emulator.rest_children import attach_children
 from emulator.routing import Router
 from emulator.soql import Query, parse
-from emulator.values import json_value, render_record
+from emulator.values import json_value, render_records
 
 if TYPE_CHECKING:
     from emulator.org import Org
@@ -76,7 +76,7 @@ def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
     indices = list(itertools.islice(cursor.rows, cursor.batch))
     cursor.position += len(indices)
     paths = list(cursor.query.fields)
-    records = [render_record(org, cursor.query.sobject, i, paths, version) for i in indices]
+    records = render_records(org, cursor.query.sobject, indices, paths, version)
     records = attach_children(
         org, cursor.query, indices, records, version=version, include_deleted=cursor.include_deleted
     )

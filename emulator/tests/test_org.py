@@ -14,6 +14,7 @@ from emulator.ids import checksum, make_id, parse_id
 from emulator.org import Org
 from emulator.schema import FieldDef
 from emulator.soql import parse
+from emulator.values import render_record, render_records
 from emulator.writes import RecordError, RecordRule
 
 
@@ -206,3 +207,15 @@ def test_empty_strings_are_stored_as_null(org: Org) -> None:
     new_id = org.insert("X__c", {"Name": "e", "Text__c": "", "Picklist__c": ""})
     record = org.get_record("X__c", new_id, ["Text__c", "Picklist__c"])
     assert record == {"Text__c": None, "Picklist__c": None}
+
+
+def test_page_rendering_equals_record_by_record_rendering(org: Org) -> None:
+    org.update("Account", make_id("001", 3), {"Name": "changed", "AnnualRevenue": 5})
+    for sobject, extra in (
+        ("Account", ["Owner.Name", "Parent.Name"]),
+        ("X__c", ["Account__r.Name"]),
+    ):
+        paths = [f.name for f in org.object(sobject).fields] + extra
+        indices = list(range(0, 40, 3))
+        many = render_records(org, sobject, indices, paths, "v62.0")
+        assert many == [render_record(org, sobject, i, paths, "v62.0") for i in indices]
