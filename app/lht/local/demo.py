@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     _quiet_logs(args.verbose)
     out: Out = print
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="lht-demo-")
+    scratch = None if args.data_dir else tempfile.TemporaryDirectory(prefix="lht-demo-")
+    data_dir = args.data_dir or (scratch.name if scratch else ".lht")
     emu = Emulator(seed=args.seed, datasets=_scaled(args.scale)).start()
     try:
         os.environ["LHT_SECRET_SALESFORCE_OAUTH"] = json.dumps(
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(emu, wh.session, out)
     finally:
         emu.stop()
+        if scratch is not None:
+            scratch.cleanup()
 
 
 def _quiet_logs(verbose: bool) -> None:
@@ -75,7 +78,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m lht.local.demo", description=__doc__)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the dataset sizes")
-    parser.add_argument("--data-dir", help="warehouse directory (default: a fresh temp dir)")
+    parser.add_argument("--data-dir", help="keep the warehouse here (default: a temp dir)")
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -93,8 +96,8 @@ def _run(emu: Emulator, session: Any, out: Out) -> int:
     results: list[tuple[str, dict[str, Any]]] = []
     out(f"Salesforce emulator at {emu.base_url}; warehouse: embedded (fakesnow)")
     out(f"thresholds: {THRESHOLDS}\n")
-    for sobject in TARGETS:
-        results.append(("1 initial", _sync(session, client, sobject)))
+    for sobject in TARGETS:  # full even when --data-dir kept tables: the emulator starts afresh
+        results.append(("1 initial", _sync(session, client, sobject, force_full_sync=True)))
     out("Changing data in the emulator: " + _mutate(emu))
     for sobject in TARGETS:
         results.append(("2 incremental", _sync(session, client, sobject)))
