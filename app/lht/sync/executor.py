@@ -98,9 +98,22 @@ def _run(
     try:
         store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
         progress.run_started = True
-        return _run_locked(request, sf, store, clock, progress)
-    finally:
-        store.release_lock(target, progress.run_id)
+        counts, warnings = _run_locked(request, sf, store, clock, progress)
+    except BaseException:
+        _release(store, target, progress.run_id)
+        raise
+    return counts, warnings + _release(store, target, progress.run_id)
+
+
+def _release(store: SyncStore, target: Target, run_id: str) -> tuple[str, ...]:
+    """Release the lock; a failure here never changes the run's outcome (the lock row is
+    taken over once older than ``stale_lock_seconds``)."""
+    try:
+        store.release_lock(target, run_id)
+    except LhtError as exc:
+        log.warning("releasing the lock of %s failed: %s", target.name, exc)
+        return (f"lock release failed (taken over after stale_lock_seconds): {exc}",)
+    return ()
 
 
 def _run_locked(

@@ -165,3 +165,19 @@ def test_sync_zero_rows_is_success_with_no_files():
     result = run(sf, store)
     assert result["success"] is True and result["actual_records"] == 0
     assert "copy_staging" not in store.calls and "apply_full" in store.calls
+
+
+def test_sync_lock_release_failure_after_commit_is_success_with_warning():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore(fail_on="release_lock")
+    result = run(sf, store)
+    assert result["success"] is True
+    assert any("lock release failed" in w for w in result["warnings"])
+    assert "record_failure" not in store.calls
+
+
+def test_sync_lock_release_failure_during_failure_keeps_original_error():
+    sf = FakeSalesforce(account_describe(), records(1))
+    store = FakeStore(fail_on="release_lock")
+    sf.fail_job = True
+    result = run(sf, store, bulk_api_threshold=0)
+    assert result["success"] is False and "SalesforceJobFailed" in result["error"]
