@@ -36,6 +36,7 @@ import logging
 import re
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -86,8 +87,12 @@ class _Server:
 
         fakesnow_patch.apply()
         app = _fakesnow_server_module().app
-        # fakesnow.server sets its logger to INFO on import and logs every login and failed query
+        # fakesnow.server sets its logger to INFO on import and logs every login and failed query;
+        # its cursor warns about an internal Arrow copy on every result set.
         logging.getLogger("fakesnow.server").setLevel(logging.WARNING)
+        warnings.filterwarnings(
+            "ignore", message="Arrow output on a DB-API result", category=UserWarning
+        )
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
