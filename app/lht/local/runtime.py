@@ -24,7 +24,7 @@ shared/specs/local-snowflake.md):
   ``Table.merge``, ``create_dataframe``, ``write_pandas``, ``session.call``, query tags,
   ``CURRENT_WAREHOUSE()``, ``SYSTEM$`` functions, COPY ``PATTERN``/``FILES``/``ON_ERROR=CONTINUE``,
   ``LIST``/``REMOVE``/``GET`` on stages.
-- Two fakesnow defects are patched for local mode only (``lht.local.fakesnow_patch``).
+- Three fakesnow defects are patched for local mode only (``lht.local.fakesnow_patch``).
 - No authentication, no warehouses/credits, no concurrency between sessions beyond DuckDB's.
 """
 
