@@ -188,6 +188,23 @@ def deleted(org: Org, req: Request, match: re.Match[str]) -> Response:
     )
 
 
+def blob(org: Org, req: Request, match: re.Match[str]) -> Response:
+    """GET .../sobjects/{T}/{id}/{base64Field}: the raw bytes behind a REST blob URL."""
+    sobject = org.object(match["sobject"]).name
+    fdef = org.object(sobject).field(match["blob"])
+    if fdef is None or fdef.type != "base64":
+        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+    try:
+        value = org.get_record(sobject, match["id"], [fdef.name])[fdef.name]
+    except RecordError:
+        raise SalesforceHttpError(
+            404, "NOT_FOUND", "The requested resource does not exist"
+        ) from None
+    if value is None:
+        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+    return Response(status=200, headers={"Content-Type": "application/octet-stream"}, body=value)
+
+
 def register(router: Router) -> None:
     router.add("GET", BASE + r"/updated", updated)
     router.add("GET", BASE + r"/deleted", deleted)
@@ -195,5 +212,6 @@ def register(router: Router) -> None:
     router.add("GET", BASE + "/" + ID, retrieve)
     router.add("PATCH", BASE + "/" + ID, update)
     router.add("DELETE", BASE + "/" + ID, delete)
+    router.add("GET", BASE + "/" + ID + r"/(?P<blob>\w+)", blob)
     router.add("PATCH", BASE + r"/(?P<field>\w+)/(?P<value>[^/]+)", upsert)
     router.add("GET", BASE + r"/(?P<field>\w+)/(?P<value>[^/]+)", by_external_id)

@@ -192,3 +192,17 @@ def test_collections_over_200_records_is_rejected(client: Client) -> None:
     reply = client.post(COLL, json={"records": records})
     assert reply.status_code == 400
     assert reply.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def test_blob_url_serves_the_base64_field_bytes(client: Client) -> None:
+    records = client.query("SELECT Id, Blob__c FROM X__c WHERE Name LIKE 'X-00000%'").json()[
+        "records"
+    ]
+    url = next(r["Blob__c"] for r in records if r["Blob__c"])
+    reply = client.get(url)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "application/octet-stream"
+    assert reply.content.startswith(b"blob-")
+    created = client.post(f"{SOBJ}/X__c", json={"Name": "b", "Blob__c": "aGVsbG8="}).json()["id"]
+    assert client.get(f"{SOBJ}/X__c/{created}/Blob__c").content == b"hello"
+    assert client.get(f"{SOBJ}/X__c/{created}/Name").status_code == 404
