@@ -45,14 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s"
-    )
-    rows = {name: int(value) for name, value in _pairs(args.rows, "rows").items()}
-    options: dict[str, Any] = dict(_pairs(args.option, "option"))
-    emulator = Emulator(
+def _build(args: argparse.Namespace, rows: dict[str, int], options: dict[str, Any]) -> Emulator:
+    return Emulator(
         seed=args.seed,
         https=args.https,
         port=args.port,
@@ -60,6 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         options=options,
         host=args.host,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s"
+    )
+    try:
+        rows = {name: int(value) for name, value in _pairs(args.rows, "rows").items()}
+        options: dict[str, Any] = dict(_pairs(args.option, "option"))
+        emulator = _build(args, rows, options)
+    except ValueError as exc:
+        raise SystemExit(f"python -m emulator: {exc}") from None
     emulator.start()
     logging.info(
         "instance_url %s  client_id %s  (client secret: the documented local default)",

@@ -69,8 +69,6 @@ class Org(WriteMixin):
         self.rules: list[RecordRule] = []
         self.jobs: dict[str, Any] = {}
         self.cursors: dict[str, Any] = {}  # REST query locators
-        self._own_work_dir = work_dir is None
-        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="lht-emulator-"))
         self._initial_seed = seed
         self._initial_counts = dict(datasets or {})
         self._rule_ids = itertools.count(1)
@@ -81,6 +79,8 @@ class Org(WriteMixin):
         self.schema: Schema = build_schema()
         self._data: dict[str, ObjectData] = {}
         self.load(seed, self._initial_counts)
+        self._own_work_dir = work_dir is None  # created last: a bad argument leaves nothing behind
+        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="lht-emulator-"))
 
     # -- lifecycle ---
     def load(
