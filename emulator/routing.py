@@ -136,7 +136,7 @@ class Router:
             return found, None
         route, match = found
         if route.auth and not _authorized(org, req):
-            return sf_error(401, *INVALID_SESSION), None
+            return session_expired(), None
         version_error = _check_version(org, req)
         if version_error is not None:
             return version_error, None
@@ -183,6 +183,13 @@ def _call(route: Route, org: Org, req: Request, match: re.Match[str]) -> Respons
         return sf_error(500, "UNKNOWN_EXCEPTION", message)
 
 
+def session_expired() -> Response:
+    """401 INVALID_SESSION_ID with the `WWW-Authenticate: Token` header seen in recordings."""
+    response = sf_error(401, *INVALID_SESSION)
+    response.headers["WWW-Authenticate"] = "Token"
+    return response
+
+
 def bearer_token(req: Request, accept_oauth: bool = True) -> str | None:
     header = req.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
@@ -219,7 +226,7 @@ def _fault_response(org: Org, req: Request, fault: FaultRule) -> Response:
         token = bearer_token(req)
         if fault.revoke and token:
             org.auth.revoke(token)
-        return sf_error(401, *INVALID_SESSION)
+        return session_expired()
     if fault.kind == "limit":
         return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     if fault.kind == "error":

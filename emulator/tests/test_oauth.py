@@ -7,7 +7,7 @@ import base64
 import requests
 
 from emulator import Emulator
-from emulator.tests.helpers import API, TIMEOUT, Client, recorded, type_shape
+from emulator.tests.helpers import API, TIMEOUT, Client, recorded, recorded_response, type_shape
 
 TOKEN = "/services/oauth2/token"
 
@@ -154,10 +154,14 @@ def test_revoke_all_tokens_forces_401(emu: Emulator) -> None:
 
 def test_missing_or_unknown_token_gets_recorded_401_body(emu: Emulator) -> None:
     expected = recorded("errors/create-invalid-token.wiremock.heroku.json")
+    recorded_headers = recorded_response("errors/create-invalid-token.wiremock.heroku.json")[
+        "headers"
+    ]
     for client in (Client(emu.base_url, None), Client(emu.base_url, "badToken")):
         reply = client.post(f"{API}/sobjects/Account", json={"Name": "Global Media"})
         assert reply.status_code == 401
         assert reply.json() == expected
+        assert reply.headers["WWW-Authenticate"] == recorded_headers["WWW-Authenticate"]
 
 
 def test_token_requests_are_not_charged_to_daily_api_requests(emu: Emulator) -> None:
