@@ -58,6 +58,7 @@ register_option(
 )
 
 CONTROL_PREFIX = "/__emulator"
+NO_CACHE = "no-cache,must-revalidate,max-age=0,no-store,private"  # as in recorded responses
 INVALID_SESSION = ("INVALID_SESSION_ID", "Session expired or invalid")
 
 
@@ -116,6 +117,8 @@ class Router:
             response.headers.update(fault.headers)
             if fault.kind in TRANSPORT_KINDS:
                 response.fault = fault
+        if not control:
+            response.headers.setdefault("Cache-Control", NO_CACHE)
         if route is not None and route.charge and _wants_limit_info(org, req):
             response.headers["Sforce-Limit-Info"] = limit_info(org)
         if not control:

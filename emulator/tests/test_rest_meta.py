@@ -138,6 +138,7 @@ def test_limit_info_header_format_matches_recording(client: Client) -> None:
     ]
     reply = client.query("SELECT Id FROM Account LIMIT 1")
     assert reply.headers["Content-Type"] == recorded_header["Content-Type"]
+    assert reply.headers["Cache-Control"] == recorded_header["Cache-Control"]
     pattern = r"^api-usage=\d+/\d+$"
     assert __import__("re").match(pattern, reply.headers["Sforce-Limit-Info"])
     assert __import__("re").match(pattern, recorded_header["Sforce-Limit-Info"])
