@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,11 @@ register_option(
 )
 register_option("data.history_days", 730, "Length of the generated data's timeline in days.")
 register_option("request_log.max_entries", 10000, "Request-log ring size.")
+register_option(
+    "data.recycle_bin_days",
+    15,
+    "Soft-deleted rows are purged (gone from queryAll) this many days after deletion (0 = never).",
+)
 
 
 def _parse_moment(text: str) -> datetime:
@@ -166,6 +171,19 @@ class Org(WriteMixin):
             raise KeyError(path)
         return resolved[1]
 
+    def empty_recycle_bin(self, sobject: str) -> list[str]:
+        """Purge soft-deleted rows deleted more than `data.recycle_bin_days` ago (org clock)."""
+        days = int(self.options["data.recycle_bin_days"])
+        if days <= 0:
+            return []
+        data = self.data(sobject)
+        cutoff = self.clock.now() - timedelta(days=days)
+        stamp = data.field_fn("SystemModstamp")
+        expired = [data.make_id(i) for i in list(data.deleted) if stamp(i) < cutoff]
+        for record_id in expired:
+            self.purge(sobject, record_id)
+        return expired
+
     # -- reading ---
     def path_fn(self, sobject: str, path: str) -> RowFn:
         """index -> value of a (dotted) field path on `sobject`."""
@@ -183,6 +201,8 @@ class Org(WriteMixin):
     def matching_indices(self, query: Query, include_deleted: bool) -> Iterable[int]:
         """Row indices matching the query's WHERE, ORDER BY, OFFSET and LIMIT."""
         data = self.data(query.sobject)
+        if data.deleted:
+            self.empty_recycle_bin(data.obj.name)
         rows: Iterable[int] = candidate_indices(data, query.where)
         deleted = data.deleted
         if not include_deleted and deleted:

@@ -219,3 +219,13 @@ def test_page_rendering_equals_record_by_record_rendering(org: Org) -> None:
         indices = list(range(0, 40, 3))
         many = render_records(org, sobject, indices, paths, "v62.0")
         assert many == [render_record(org, sobject, i, paths, "v62.0") for i in indices]
+
+
+def test_recycle_bin_empties_after_retention_on_the_org_clock(org: Org) -> None:
+    target = make_id("001", 7)
+    org.delete("Account", target)
+    soql = f"SELECT Id FROM Account WHERE Id = '{target}'"
+    org.clock.advance(14 * 86400)
+    assert _rows(org, soql, include_deleted=True) == [(target,)]
+    org.clock.advance(2 * 86400)
+    assert _rows(org, soql, include_deleted=True) == []
