@@ -67,7 +67,7 @@ def _failure(org: Org, error: RecordError | dict[str, Any]) -> dict[str, Any]:
 def _run(org: Org, records: list[Any], all_or_none: bool, op: Operation) -> list[dict[str, Any]]:
     """Apply `op` to each record; with allOrNone, any failure rolls every write back."""
     with org.lock:
-        snapshot = _snapshot(org) if all_or_none else None
+        snapshot = org.snapshot_data() if all_or_none else None
         results: list[dict[str, Any]] = []
         failed = False
         for record in records:
@@ -82,37 +82,9 @@ def _run(org: Org, records: list[Any], all_or_none: bool, op: Operation) -> list
                 item["created"] = created
             results.append(item)
         if failed and snapshot is not None:
-            _restore(org, snapshot)
+            org.restore_data(snapshot)
             results = [r if not r["success"] else _failure(org, dict(ROLLED_BACK)) for r in results]
         return results
-
-
-def _snapshot(org: Org) -> dict[str, Any]:
-    snap = {}
-    for obj in org.schema:
-        data = org.data(obj.name)
-        snap[obj.name] = (
-            dict(data.overlay),
-            set(data.deleted),
-            set(data.purged),
-            list(data.inserted),
-            data.next_index,
-        )
-    return snap
-
-
-def _restore(org: Org, snap: dict[str, Any]) -> None:
-    for name, (overlay, deleted, purged, inserted, next_index) in snap.items():
-        data = org.data(name)
-        data.overlay.clear()
-        data.overlay.update(overlay)
-        data.deleted, data.purged, data.inserted, data.next_index = (
-            deleted,
-            purged,
-            inserted,
-            next_index,
-        )
-        data.__dict__.pop("_unique", None)
 
 
 def _type_of(record: Any) -> str:

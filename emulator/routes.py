@@ -6,7 +6,15 @@ import importlib
 import logging
 from types import ModuleType
 
-from emulator import control, oauth, rest_collections, rest_meta, rest_query, rest_records
+from emulator import (
+    control,
+    oauth,
+    rest_collections,
+    rest_composite,
+    rest_meta,
+    rest_query,
+    rest_records,
+)
 from emulator.routing import Router
 
 log = logging.getLogger(__name__)
@@ -16,6 +24,7 @@ CORE_MODULES: tuple[ModuleType, ...] = (
     rest_query,
     rest_records,
     rest_collections,
+    rest_composite,
     control,
 )
 OPTIONAL_MODULES = ("emulator.bulk_query", "emulator.bulk_ingest")

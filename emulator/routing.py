@@ -107,6 +107,15 @@ class Router:
             return sf_error(405, "METHOD_NOT_ALLOWED", message)
         return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
 
+    def handle(self, org: Org, req: Request) -> Response:
+        """Route and run a handler without the pipeline (composite subrequests: the outer call
+        was already authenticated, charged and logged)."""
+        found = self.find(req.method, req.path)
+        if isinstance(found, Response):
+            return found
+        version_error = _check_version(org, req)
+        return version_error if version_error is not None else _call(found[0], org, req, found[1])
+
     def dispatch(self, org: Org, req: Request) -> Response:
         control = req.path.startswith(CONTROL_PREFIX)
         fault = None if control else org.faults.match(req.method, req.path)

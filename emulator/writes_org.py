@@ -97,6 +97,30 @@ class WriteMixin:
         self._reindex(data, index, old, record)
         data.put(index, record)
 
+    # -- transactions (allOrNone) ---
+    def snapshot_data(self) -> dict[str, Any]:
+        """The changed-row state of every object, to roll a failed allOrNone request back."""
+        snap: dict[str, Any] = {}
+        for obj in self.schema:
+            data = self.data(obj.name)
+            snap[obj.name] = (
+                dict(data.overlay),
+                set(data.deleted),
+                set(data.purged),
+                list(data.inserted),
+                data.next_index,
+            )
+        return snap
+
+    def restore_data(self, snap: dict[str, Any]) -> None:
+        for name, (overlay, deleted, purged, inserted, next_index) in snap.items():
+            data = self.data(name)
+            data.overlay.clear()
+            data.overlay.update(overlay)
+            data.deleted, data.purged = deleted, purged
+            data.inserted, data.next_index = inserted, next_index
+            data.__dict__.pop("_unique", None)
+
     # -- writes ---
     def _now(self) -> datetime:
         return self.clock.now().replace(microsecond=0)
