@@ -72,8 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps(result))  # noqa: T201 - the parent reads this line
         return 0
-    rows = [_measure(size, size in args.incremental_at, args.no_baseline) for size in args.sizes]
-    _report(rows)
+    _header()
+    for size in args.sizes:
+        try:
+            _report_row(_measure(size, size in args.incremental_at, args.no_baseline))
+        except RuntimeError as exc:
+            print(f"{size:>9} failed: {str(exc)[-300:]}", flush=True)  # noqa: T201
+    print("baseline = one Bulk job over the same SOQL, pages downloaded, gzip'd, PUT, one COPY")  # noqa: T201
     return 0
 
 
@@ -110,23 +115,27 @@ def _run_child(args: list[str]) -> dict[str, Any]:
     return result
 
 
-def _report(rows: list[dict[str, Any]]) -> None:
-    out = print
-    out(f"{'rows':>9} {'method':<22}{'sync s':>8}{'rows/s':>10}{'peak RSS MB':>12}{'API':>6}"
-        f"{'baseline s':>11}{'ratio':>7}{'incr 1% s':>10}{'incr/full':>10}")  # fmt: skip
-    for row in rows:
-        sync, base = row["sync"], row["baseline"]
-        incr = sync.get("incremental_seconds")
-        incr_text = f"{incr:.1f}" if incr else "-"
-        share = f"{incr / sync['seconds']:.1%}" if incr else "-"
-        ratio = sync["seconds"] / base["seconds"] if base["seconds"] else 0.0
-        out(
-            f"{row['size']:>9} {sync['method']:<22}{sync['seconds']:>8.1f}"
-            f"{row['size'] / sync['seconds']:>10.0f}{sync['peak_rss_mb']:>12.0f}"
-            f"{sync['api_calls']:>6}{base['seconds']:>11.1f}{ratio:>7.2f}"
-            f"{incr_text:>10}{share:>10}"
-        )
-    out("baseline = one Bulk job over the same SOQL, pages downloaded, gzip'd, PUT, one COPY")
+def _header() -> None:
+    print(  # noqa: T201
+        f"{'rows':>9} {'method':<22}{'sync s':>8}{'rows/s':>10}{'peak RSS MB':>12}{'API':>6}"
+        f"{'baseline s':>11}{'ratio':>7}{'incr 1% s':>10}{'incr/full':>10}",
+        flush=True,
+    )
+
+
+def _report_row(row: dict[str, Any]) -> None:
+    sync, base = row["sync"], row["baseline"]
+    incr = sync.get("incremental_seconds")
+    incr_text = f"{incr:.1f}" if incr else "-"
+    share = f"{incr / sync['seconds']:.1%}" if incr else "-"
+    ratio = sync["seconds"] / base["seconds"] if base["seconds"] else 0.0
+    print(  # noqa: T201
+        f"{row['size']:>9} {sync['method']:<22}{sync['seconds']:>8.1f}"
+        f"{row['size'] / sync['seconds']:>10.0f}{sync['peak_rss_mb']:>12.0f}"
+        f"{sync['api_calls']:>6}{base['seconds']:>11.1f}{ratio:>7.2f}"
+        f"{incr_text:>10}{share:>10}",
+        flush=True,
+    )
 
 
 # -- children -----------------------------------------------------------------------------------
@@ -159,7 +168,9 @@ def _warehouse(configs: dict[str, Any]) -> Iterator[Any]:
     from snowflake.snowpark import Session  # noqa: PLC0415
 
     database = f"LHT_BENCH_{os.getpid()}"
-    session = Session.builder.configs(configs).create()
+    # The stand-in answers each statement synchronously; COPY/INSERT of 1M rows on a busy
+    # machine can exceed the connector's default 60 s socket read timeout.
+    session = Session.builder.configs({**configs, "socket_timeout": 1800}).create()
     runner = StatementRunner(session)
     for text in (f"CREATE DATABASE IF NOT EXISTS {database}", f"USE DATABASE {database}",
                  "CREATE SCHEMA IF NOT EXISTS LHT", "CREATE SCHEMA IF NOT EXISTS RAW",
