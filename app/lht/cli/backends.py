@@ -1,0 +1,148 @@
+"""Where the CLI runs a command: the embedded warehouse (default) or a real Snowflake account.
+
+* :class:`LocalBackend` runs the library in this process on a Snowpark session (normally the
+  embedded stand-in, ``LocalWarehouse`` over ``<data_dir>/warehouse``), with the Salesforce
+  client built from the ``salesforce_oauth`` secret (env ``LHT_SECRET_SALESFORCE_OAUTH`` or
+  ``.lht/secrets.json``) — the same functions the procedures call.
+* :class:`RemoteBackend` (``--connection NAME``) opens a Snowpark session from the Snowflake
+  CLI's ``connections.toml`` (Snowpark's own ``connection_name`` loader) and calls the deployed
+  procedures (``CALL LHT.SYNC_SOBJECT(...)``); Salesforce is reached from inside Snowflake.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from lht.errors import ConfigError, WarehouseError
+from lht.push.options import PushRequest
+from lht.push.service import push_sobject
+from lht.sync.options import SyncRequest
+from lht.sync.service import client_from_secret, run_sync
+from lht.warehouse.identifiers import quote_identifier, validate_identifier
+from lht.warehouse.runner import StatementRunner
+from lht.warehouse.statements import Statement
+
+__all__ = ["Backend", "LocalBackend", "RemoteBackend", "open_backend"]
+
+log = logging.getLogger(__name__)
+#: Schema of the deployed procedures (sql/setup.sql).
+PROCEDURE_SCHEMA = "LHT"
+
+
+class Backend(Protocol):
+    """What a CLI command needs; both backends return the procedures' result dicts."""
+
+    where: str
+
+    def sync(self, request: SyncRequest, options: Mapping[str, Any] | None) -> dict[str, Any]: ...
+
+    def push(self, request: PushRequest, options: Mapping[str, Any] | None) -> dict[str, Any]: ...
+
+
+class LocalBackend:
+    """Runs the library in-process on ``session`` (Salesforce client from the local secret)."""
+
+    def __init__(
+        self,
+        session: Callable[[], Any],
+        client_factory: Callable[[], Any] = client_from_secret,
+        where: str = "embedded warehouse",
+    ) -> None:
+        self._session_factory = session
+        self.where = where
+        self._client_factory = client_factory
+        self._session: Any = None
+        self._client: Any = None
+
+    @property
+    def session(self) -> Any:
+        """The Snowpark session, opened on first use (``lht jobs`` never needs one)."""
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    @property
+    def client(self) -> Any:
+        """The Salesforce client, built on first use (the secret is read once, never shown)."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def sync(self, request: SyncRequest, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        self._ensure_schema(request.schema)
+        return run_sync(self.session, self.client, request)
+
+    def push(self, request: PushRequest, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        return push_sobject(self.session, self.client, request.sobject, request.operation,
+                            request.source, options=options)  # fmt: skip
+
+    def _ensure_schema(self, schema: str) -> None:
+        """Local wiring only (like the demo): deployments create target schemas in setup.sql."""
+        name = quote_identifier(validate_identifier(schema, "schema"))
+        StatementRunner(self.session).run(
+            Statement("create_schema", f"CREATE SCHEMA IF NOT EXISTS {name}", ddl=True)
+        )
+
+
+class RemoteBackend:
+    """Calls the procedures deployed in Snowflake through ``session``."""
+
+    def __init__(self, session: Any, connection: str) -> None:
+        self.session = session
+        self.where = f"Snowflake connection {connection!r}"
+
+    def sync(self, request: SyncRequest, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        args: list[Any] = [request.sobject, request.schema, request.table]
+        return self._call("SYNC_SOBJECT", [*args, dict(options)] if options else args)
+
+    def push(self, request: PushRequest, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        args: list[Any] = [request.sobject, request.operation, request.source]
+        return self._call("PUSH_SOBJECT", [*args, dict(options)] if options else args)
+
+    def _call(self, procedure: str, args: list[Any]) -> dict[str, Any]:
+        """``CALL LHT.<procedure>(...)`` (Snowpark renders dicts as PARSE_JSON literals)."""
+        value = self.session.call(f"{PROCEDURE_SCHEMA}.{procedure}", *args)
+        result = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(result, dict):
+            raise WarehouseError(f"{procedure} returned {type(result).__name__}, not an object")
+        return result
+
+
+@contextmanager
+def open_backend(connection: str | None, data_dir: str | Path) -> Iterator[Backend]:
+    """The remote backend for ``connection``, else the local one over ``data_dir``."""
+    if connection:
+        session = _remote_session(connection)
+        try:
+            yield RemoteBackend(session, connection)
+        finally:
+            session.close()
+        return
+    from lht.local.runtime import LocalWarehouse  # noqa: PLC0415 - local mode only
+
+    warehouse = LocalWarehouse(data_dir=data_dir)
+    try:
+        yield LocalBackend(lambda: warehouse.start().session,
+                           where=f"embedded warehouse in {Path(data_dir)}")  # fmt: skip
+    finally:
+        warehouse.close()
+
+
+def _remote_session(connection: str) -> Any:
+    """A Snowpark session from the named ``connections.toml`` entry (Snowpark's own loader:
+    ``$SNOWFLAKE_HOME/connections.toml`` or ``~/.snowflake/connections.toml``)."""
+    from snowflake.snowpark import Session  # noqa: PLC0415 - heavy, only when needed
+
+    try:
+        return Session.builder.config("connection_name", connection).create()
+    except Exception as exc:  # driver boundary: report once, without connection details
+        if "connection" in str(exc).lower() and "not" in str(exc).lower():
+            raise ConfigError(f"Snowflake connection {connection!r}: {exc}") from exc
+        raise WarehouseError(
+            f"could not connect with Snowflake connection {connection!r}: {type(exc).__name__}"
+        ) from exc
