@@ -13,6 +13,7 @@ from lht.cli.output import SYNC_KEYS, Output
 from lht.cli.progress import progress_bars
 from lht.errors import ConfigError
 from lht.push.options import PushOptions, PushRequest
+from lht.salesforce.soql import validate_condition
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.warehouse.identifiers import validate_identifier
 
@@ -78,6 +79,8 @@ def run_sync(args: argparse.Namespace, backend: Callable[..., Any], out: Output)
     options = sync_options(args)
     validate_identifier(args.schema, "schema")
     validate_identifier(args.table, "table")
+    if isinstance(options.get("where_clause"), str):
+        validate_condition(options["where_clause"])  # bad SOQL is bad usage, not a failed run
     request = SyncRequest(args.sobject, args.schema, args.table, SyncOptions.from_mapping(options))
     bars = out.errors.is_terminal and not args.no_progress
     with backend(args.connection, args.data_dir) as where, progress_bars(out.errors, bars):

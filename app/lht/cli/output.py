@@ -33,11 +33,19 @@ def cell(value: Any) -> str:
 class Output:
     """Tables on stdout and messages/progress on stderr (both rich consoles)."""
 
-    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        *,
+        terminal: bool | None = None,
+    ) -> None:
+        """``terminal`` forces (True) or suppresses (False) terminal behaviour on stderr, where
+        progress bars draw only when it is a terminal (default: detected)."""
         from rich.console import Console  # noqa: PLC0415 - the CLI's UI dependency
 
         self.console = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=False)
-        self.errors = Console(file=stderr or sys.stderr, highlight=False)
+        self.errors = Console(file=stderr or sys.stderr, highlight=False, force_terminal=terminal)
 
     def message(self, text: str) -> None:
         self.console.print(text, markup=False)
