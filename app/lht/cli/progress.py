@@ -52,8 +52,7 @@ def parse_record(record: logging.LogRecord) -> ProgressEvent | None:
     text = str(record.msg)
     try:
         if record.name == "lht.sync.executor" and "estimate" in text and len(args) == 5:
-            return ProgressEvent("start", label=f"{args[0]} → {args[1]} ({args[2]})",
-                                 total=int(args[4]))  # fmt: skip
+            return ProgressEvent("start", label=f"{args[0]} → {args[1]}", total=int(args[4]))
         if record.name == "lht.salesforce.bulk" and " page " in text and len(args) == 4:
             return ProgressEvent("page", pages=1, rows=int(args[2]), size=int(args[3]))
         if record.name == "lht.sync.extract" and "staged" in text and len(args) == 4:
@@ -88,7 +87,7 @@ class RichSink:
         with self._lock:
             if event.kind == "start":
                 self._task = self.progress.add_task(
-                    event.label, total=max(event.total, 1), pages=0, read=0, staged=0
+                    event.label, total=max(event.total, 1), pages=0, read=0, staged=0, sizes=""
                 )
             elif self._task is not None:
                 self._advance(event)
@@ -97,20 +96,26 @@ class RichSink:
         task = self.progress.tasks[self._task_index()]
         fields = task.fields
         if event.kind == "page":  # a Bulk page downloaded: CSV bytes read from Salesforce
-            self.progress.update(
-                self._task,
-                advance=event.rows,
-                pages=fields["pages"] + 1,
-                read=fields["read"] + event.size,
-            )
+            read = fields["read"] + event.size
+            self.progress.update(self._task, advance=event.rows, pages=fields["pages"] + 1,
+                                 read=read, sizes=_sizes(read, 0))  # fmt: skip
         else:  # done: exact totals, gzip bytes staged (REST syncs arrive here in one step)
             total = max(task.total or 0, event.rows, 1)
-            pages = max(fields["pages"], event.pages)
+            pages, sizes = max(fields["pages"], event.pages), _sizes(fields["read"], event.size)
             self.progress.update(self._task, total=total, completed=event.rows, pages=pages,
-                                 staged=event.size)  # fmt: skip
+                                 staged=event.size, sizes=sizes)  # fmt: skip
 
     def _task_index(self) -> int:
         return [t.id for t in self.progress.tasks].index(self._task)
+
+
+def _sizes(read: int, staged: int) -> str:
+    from rich.filesize import decimal  # noqa: PLC0415
+
+    parts = ([f"{decimal(read)} read"] if read else []) + (
+        [f"{decimal(staged)} staged"] if staged else []
+    )
+    return ", ".join(parts)
 
 
 @contextmanager
@@ -129,12 +134,9 @@ def progress_bars(console: Any, enabled: bool = True) -> Iterator[None]:
 
     columns = (
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
-        TextColumn(
-            "rows  {task.fields[pages]} pages  {task.fields[read]:,} B read  "
-            "{task.fields[staged]:,} B staged"
-        ),
+        TextColumn("rows, {task.fields[pages]} pages {task.fields[sizes]}"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bars:

@@ -32,9 +32,7 @@ class Recorder:
 
 
 def test_parse_record_recognises_the_three_progress_records() -> None:
-    assert parse_record(START) == ProgressEvent(
-        "start", label="Account → RAW.ACCOUNTS (bulk_api_full)", total=2500
-    )
+    assert parse_record(START) == ProgressEvent("start", label="Account → RAW.ACCOUNTS", total=2500)
     assert parse_record(PAGE) == ProgressEvent("page", pages=1, rows=1000, size=4096)
     assert parse_record(DONE) == ProgressEvent("done", pages=3, rows=2500, size=900)
 
@@ -74,4 +72,5 @@ def test_rich_sink_advances_rows_pages_and_bytes() -> None:
             sink.update(parsed)
         (task,) = bars.tasks
         assert (task.completed, task.total) == (2500, 2500)
-        assert task.fields == {"pages": 3, "read": 8192, "staged": 900}
+        assert task.fields == {"pages": 3, "read": 8192, "staged": 900,
+                               "sizes": "8.2 kB read, 900 bytes staged"}  # fmt: skip
