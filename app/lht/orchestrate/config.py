@@ -162,11 +162,14 @@ def list_config(
     *,
     enabled_only: bool = False,
     tables: ost.OrchestrateTables | None = None,
+    ensure: bool = True,
 ) -> list[ConfigEntry]:
-    """Entries of ``group`` (all groups when None), ordered by group and target."""
+    """Entries of ``group`` (all groups when None), ordered by group and target.
+    ``ensure=False`` skips creating missing objects (task children: the root did it)."""
     tables = tables or ost.OrchestrateTables()
     runner = StatementRunner(session)
-    ensure_orchestration_objects(runner, tables)
+    if ensure:
+        ensure_orchestration_objects(runner, tables)
     wanted = None if group is None else validate_group(group)
     rows = runner.run(ost.select_config(tables, wanted, enabled_only))
     return [_entry(row.as_dict() if hasattr(row, "as_dict") else dict(row)) for row in rows]

@@ -101,10 +101,10 @@ def sync_all(
 
 
 def sync_target(orch: Orchestration, schema: str, table: str) -> dict[str, Any]:
-    """Sync the configured entry of ``schema.table`` (what one child task runs)."""
-    ensure_orchestration_objects(orch.runner, orch.tables)
+    """Sync the configured entry of ``schema.table`` (what one child task runs; the LHT
+    tables exist already: setup.sql, SCHEDULE_SYNC or the graph's root created them)."""
     wanted = (schema.upper(), table.upper())
-    for entry in list_config(orch.session, tables=orch.tables):
+    for entry in list_config(orch.session, tables=orch.tables, ensure=False):
         if (entry.schema, entry.table) == wanted:
             if not entry.enabled:
                 return _row(entry, "SKIPPED", error="entry is disabled in SYNC_CONFIG")
@@ -188,9 +188,9 @@ def finalize_graph(
 ) -> dict[str, Any]:
     """The finalizer: one LHT.SYNC_GRAPH_RUNS row summarising the group's objects since
     ``started_at`` (latest run of each enabled entry; NOT_RUN when it has none)."""
-    ensure_orchestration_objects(orch.runner, orch.tables)
     name = validate_group(group)
-    entries = list_config(orch.session, name, enabled_only=True, tables=orch.tables)
+    entries = list_config(orch.session, name, enabled_only=True, tables=orch.tables,
+                          ensure=False)  # fmt: skip
     latest: dict[tuple[str, str, str], str] = {}
     for r in orch.runner.run(ost.select_runs_since(orch.tables, started_at)):
         latest[(r["SOBJECT"], r["TARGET_SCHEMA"], r["TARGET_TABLE"])] = r["STATUS"]

@@ -285,7 +285,7 @@ def task_name(schema: str, name: str) -> str:
     )
 
 
-_SIZES = frozenset({"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE"})
+SERVERLESS_SIZES = frozenset({"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE"})
 
 
 def create_task(
@@ -310,8 +310,10 @@ def create_task(
             f"WAREHOUSE = {quote_identifier(validate_identifier(warehouse, 'warehouse'))}"
         )
     elif serverless_size is not None:
-        if serverless_size not in _SIZES:
-            raise ConfigError(f"invalid serverless size {serverless_size!r}: {sorted(_SIZES)}")
+        if serverless_size not in SERVERLESS_SIZES:
+            raise ConfigError(
+                f"invalid serverless size {serverless_size!r}: {sorted(SERVERLESS_SIZES)}"
+            )
         clauses.append(f"USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = '{serverless_size}'")
     if schedule is not None:
         clauses.append(f"SCHEDULE = '{check_cron(schedule.removeprefix('USING CRON '))}'")
@@ -335,11 +337,11 @@ def drop_task(qualified: str) -> Statement:
     return Statement("drop_task", f"DROP TASK IF EXISTS {qualified}", ddl=True)
 
 
-def enable_graph(root_display: str) -> Statement:
-    """Resume the root and every dependent task (``SYSTEM$TASK_DEPENDENTS_ENABLE``)."""
-    return Statement(
-        "enable_graph", "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE(?) AS RESULT", (root_display,)
-    )
+def enable_graph(schema: str, root: str) -> Statement:
+    """Resume the root and every dependent task (``SYSTEM$TASK_DEPENDENTS_ENABLE``); the
+    name is two validated identifiers, inlined so the script reads as it runs."""
+    name = f"{validate_identifier(schema, 'schema')}.{validate_identifier(root, 'task name')}"
+    return Statement("enable_graph", f"SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('{name}') AS RESULT")
 
 
 def show_tasks(schema: str) -> Statement:
@@ -351,3 +353,7 @@ def call_text(procedure: str, *args: str) -> str:
     """``CALL "LHT"."PROC"('A', 'B')`` from a task-name-style procedure and identifier args."""
     literals = ", ".join(f"'{validate_identifier(a, 'procedure argument')}'" for a in args)
     return f"CALL {procedure}({literals})"
+
+
+def resume_task(qualified: str) -> Statement:
+    return Statement("resume_task", f"ALTER TASK IF EXISTS {qualified} RESUME", ddl=True)

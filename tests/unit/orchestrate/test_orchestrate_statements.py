@@ -1,0 +1,163 @@
+"""Orchestration SQL: every builder parses with sqlglot's Snowflake dialect (Task DDL falls
+back to an unparsed Command there, so it gets shape checks instead), binds match placeholders,
+and the text equals its snapshot in tests/snapshots/orchestrate/.
+
+Regenerate snapshots with ``LHT_UPDATE_SNAPSHOTS=1 pytest tests/unit/orchestrate``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from lht.errors import ConfigError
+from lht.orchestrate.config import ConfigEntry
+from lht.orchestrate.graph import Compute, drop_statements, plan_graph, schedule_statements
+from lht.warehouse import orchestrate_statements as ost
+from lht.warehouse.statements import Statement
+
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "orchestrate"
+NOW = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
+T = ost.OrchestrateTables()
+ENTRIES = (
+    ConfigEntry("Account", "RAW", "ACCOUNTS", "NIGHTLY"),
+    ConfigEntry("Contact", "RAW", "CONTACTS", "NIGHTLY", options={"delete_policy": "hard"}),
+    ConfigEntry("Order", "RAW", "ORDER", "NIGHTLY"),
+    ConfigEntry("Lead", "RAW", "LEADS", "NIGHTLY", enabled=False),
+    ConfigEntry("Case", "RAW", "CASES", "HOURLY"),
+)
+
+
+def _statements() -> dict[str, Statement]:
+    options = '{"delete_policy": "hard"}'
+    delete, insert = ost.upsert_config(T, sobject="Account", schema="RAW", table="ACCOUNTS",
+                                       group="DEFAULT", enabled=True, options_json=options,
+                                       now=NOW)  # fmt: skip
+    views = {s.name: s for s in ost.create_views(T)}
+    graph_run = {c: 1 for c in ost.GRAPH_RUN_COLUMNS} | {"STARTED_AT": NOW, "FINISHED_AT": NOW}
+    return {
+        "create_config_table": ost.create_config_table(T),
+        "create_samples_table": ost.create_samples_table(T),
+        "create_graph_runs_table": ost.create_graph_runs_table(T),
+        "delete_config": delete,
+        "insert_config": insert,
+        "select_config_group": ost.select_config(T, "DEFAULT", True),
+        "select_config_all": ost.select_config(T, None, False),
+        "insert_sample": ost.insert_sample(T, NOW, (10, 100), group="G", sobject="Account"),
+        "select_runs_since": ost.select_runs_since(T, NOW),
+        "insert_graph_run": ost.insert_graph_run(T, graph_run),
+        "select_status": ost.select_status(T),
+        **views,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_statements()))
+def test_orchestrate_statement_parses_and_matches_snapshot(name: str) -> None:
+    stmt = _statements()[name]
+    parsed = sqlglot.parse(stmt.text, read="snowflake")
+    assert len(parsed) == 1 and parsed[0] is not None
+    assert not isinstance(parsed[0], sqlglot.exp.Command), "fell back to an unparsed command"
+    assert stmt.text.count("?") == len(stmt.params)
+    assert stmt.ddl == stmt.text.startswith("CREATE")
+    _snapshot(f"{name}.sql", stmt.text)
+
+
+def _snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    if os.environ.get("LHT_UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(text + "\n")
+    assert path.read_text() == text + "\n"
+
+
+def _graph(compute: str = "COMPUTE_WH"):
+    return plan_graph(ENTRIES, group="nightly", cron="0 2 * * * Europe/Berlin",
+                      compute=Compute.parse(compute))  # fmt: skip
+
+
+@pytest.mark.parametrize("compute", ["COMPUTE_WH", "SERVERLESS:SMALL"])
+def test_schedule_sql_matches_snapshot(compute: str) -> None:
+    existing = ["LHT_SYNC_NIGHTLY__RAW__OLD", "LHT_SYNC_NIGHTLY_ROOT", "LHT_SYNC_HOURLY_ROOT",
+                "LHT_SYNC_NIGHTLYX__RAW__A"]  # fmt: skip
+    stmts = schedule_statements(_graph(compute), existing)
+    name = "serverless" if compute.startswith("SERVERLESS") else "warehouse"
+    _snapshot(f"schedule_{name}.sql", ";\n\n".join(s.text for s in stmts) + ";")
+    drops = [s.text for s in stmts if s.name == "drop_task"]
+    assert drops == ['DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY__RAW__OLD"']  # other groups kept
+
+
+_CLAUSE_ORDER = ("CREATE OR REPLACE TASK", "WAREHOUSE|USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE",
+                 "SCHEDULE", "COMMENT", "FINALIZE", "AFTER", "AS")  # fmt: skip
+
+
+def _clauses(text: str) -> list[str]:
+    return [line.strip().split(" ", 1)[0] if not line.startswith("CREATE") else
+            "CREATE OR REPLACE TASK" for line in text.splitlines()]  # fmt: skip
+
+
+def test_task_ddl_shape_follows_create_task_syntax() -> None:
+    graph = _graph()
+    stmts = [s for s in schedule_statements(graph) if s.name == "create_task"]
+    assert len(stmts) == 1 + 3 + 1  # root, the 3 enabled NIGHTLY objects, finalizer
+    root = '"LHT"."LHT_SYNC_NIGHTLY_ROOT"'
+    for stmt in stmts:
+        parsed = sqlglot.parse_one(stmt.text, read="snowflake")  # Command fallback: no errors
+        assert parsed is not None and stmt.ddl
+        clauses = _clauses(stmt.text)
+        positions = [next(i for i, p in enumerate(_CLAUSE_ORDER) if re.fullmatch(p, c) or
+                          c == p) for c in clauses]  # fmt: skip
+        assert positions == sorted(positions), stmt.text
+        assert clauses.count("AS") == 1 and clauses[-1] == "AS"
+        assert 'WAREHOUSE = "COMPUTE_WH"' in stmt.text
+    root_sql, *children, final = (s.text for s in stmts)
+    assert "SCHEDULE = 'USING CRON 0 2 * * * Europe/Berlin'" in root_sql and "AFTER" not in root_sql
+    for child in children:
+        assert f"AFTER {root}" in child and "SCHEDULE" not in child
+        assert re.search(r"AS CALL \"LHT\".\"SYNC_TARGET\"\('RAW', '[A-Z]+'\)$", child)
+        parsed_call = sqlglot.parse_one(child.split("AS ", 1)[1], read="snowflake")
+        assert parsed_call is not None
+    assert f"FINALIZE = {root}" in final and "SCHEDULE" not in final and "AFTER" not in final
+    assert final.endswith("""AS CALL "LHT"."FINALIZE_SYNC"('NIGHTLY')""")
+
+
+def test_drop_statements_suspend_root_then_drop_children_finalizer_root() -> None:
+    existing = ["LHT_SYNC_NIGHTLY__RAW__A", "LHT_SYNC_NIGHTLY_ROOT", "LHT_SYNC_OTHER__RAW__A"]
+    texts = [s.text for s in drop_statements("nightly", existing)]
+    assert texts == [
+        'ALTER TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_ROOT" SUSPEND',
+        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY__RAW__A"',
+        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_FINALIZE"',
+        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_ROOT"',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cron", "expected"),
+    [("0 2 * * * UTC", "USING CRON 0 2 * * * UTC"), ("*/15 8-18 * * MON-FRI America/New_York",
+      "USING CRON */15 8-18 * * MON-FRI America/New_York"), ("60 minutes", "60 MINUTE")],
+)  # fmt: skip
+def test_check_cron_valid_forms_normalised(cron: str, expected: str) -> None:
+    assert ost.check_cron(cron) == expected
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * *", "0 2 * * * UTC'; DROP TABLE x", "", "x y z",
+                                  "0 2 * * * UTC extra", "5 HOURS"])  # fmt: skip
+def test_check_cron_bad_input_rejected(cron: str) -> None:
+    with pytest.raises(ConfigError):
+        ost.check_cron(cron)
+
+
+def test_plan_graph_refuses_empty_oversized_and_bad_input() -> None:
+    with pytest.raises(ConfigError, match="no enabled"):
+        plan_graph(ENTRIES, group="weekly", cron="0 2 * * * UTC", compute=Compute("WH"))
+    many = [ConfigEntry("Account", "RAW", f"T{i}") for i in range(101)]
+    with pytest.raises(ConfigError, match="at most 100"):
+        plan_graph(many, group=None, cron="0 2 * * * UTC", compute=Compute("WH"))
+    with pytest.raises(ConfigError):
+        Compute.parse("my warehouse")
+    with pytest.raises(ConfigError):
+        _graph("SERVERLESS:HUGE")
