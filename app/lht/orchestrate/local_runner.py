@@ -9,8 +9,9 @@ once, and a second login to the same database fails (``Unique file handle confli
 shared Snowpark session must not interleave transactions. So locally the children run one after
 another (the default, ``parallel=False``); the threaded path is tested with in-memory sessions.
 Each node calls the same Python function its task's procedure handler calls
-(``SYNC_TARGET`` → :func:`sync_target`, ``FINALIZE_SYNC`` → :func:`finalize_graph`), so this proves the orchestration logic on the embedded warehouse.
-What it does not prove: Snowflake's scheduler, CRON parsing and task privileges.
+(``SYNC_TARGET`` → :func:`sync_target`, ``FINALIZE_SYNC`` → :func:`finalize_graph`), so
+this proves the orchestration logic on the embedded warehouse. What it does not prove:
+Snowflake's scheduler, CRON parsing and task privileges.
 """
 
 from __future__ import annotations
