@@ -46,7 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Columns of a SYNC_ALL result row (and of the procedure's TABLE return type).
-RESULT_COLUMNS = ("SOBJECT", "TARGET", "SYNC_GROUP", "STATUS", "SYNC_METHOD", "ROWS",
+RESULT_COLUMNS = ("SOBJECT", "TARGET", "SYNC_GROUP", "STATUS", "SYNC_METHOD", "ROWS_SYNCED",
                   "API_CALLS", "SECONDS", "RUN_ID", "ERROR")  # fmt: skip
 
 
@@ -156,7 +156,7 @@ def _record(orch: Orchestration, entry: ConfigEntry, status: str, error: str) ->
 def _row(entry: ConfigEntry, status_: str, *, run_id: str | None = None,
          error: str | None = None, seconds: float = 0.0) -> dict[str, Any]:  # fmt: skip
     return {"sobject": entry.sobject, "target": entry.target, "sync_group": entry.group,
-            "status": status_, "sync_method": status_.lower(), "rows": 0, "api_calls": 0,
+            "status": status_, "sync_method": status_.lower(), "rows_synced": 0, "api_calls": 0,
             "seconds": round(seconds, 3), "run_id": run_id, "error": error}  # fmt: skip
 
 
@@ -165,7 +165,7 @@ def _from_result(entry: ConfigEntry, result: Mapping[str, Any]) -> dict[str, Any
                run_id=result.get("run_id"), error=result.get("error"),
                seconds=float(result.get("sync_duration_seconds") or 0.0))  # fmt: skip
     row["sync_method"] = result.get("sync_method")
-    row["rows"] = int(result.get("actual_records") or 0)
+    row["rows_synced"] = int(result.get("actual_records") or 0)
     row["api_calls"] = int(result.get("api_calls") or 0)
     return row
 
