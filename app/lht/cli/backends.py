@@ -19,11 +19,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lht.errors import ConfigError, WarehouseError
+from lht.orchestrate import config as orchestrate_config
+from lht.orchestrate import jobs as orchestrate_jobs
+from lht.orchestrate import sync_all as orchestrate_sync
+from lht.orchestrate.config import validate_group
 from lht.push.options import PushRequest
 from lht.push.service import push_sobject
 from lht.sync.options import SyncRequest
 from lht.sync.service import client_from_secret, run_sync
 from lht.warehouse.identifiers import quote_identifier, validate_identifier
+from lht.warehouse.orchestrate_statements import OrchestrateTables, select_config, select_status
 from lht.warehouse.runner import StatementRunner
 from lht.warehouse.statements import Statement
 
@@ -42,6 +47,24 @@ class Backend(Protocol):
     def sync(self, request: SyncRequest, options: Mapping[str, Any] | None) -> dict[str, Any]: ...
 
     def push(self, request: PushRequest, options: Mapping[str, Any] | None) -> dict[str, Any]: ...
+
+    def sync_all(self, group: str | None, budget_share: float) -> list[dict[str, Any]]: ...
+
+    def status(self) -> list[dict[str, Any]]: ...
+
+    def list_jobs(self) -> list[dict[str, Any]]: ...
+
+    def abort_job(self, job_id: str) -> dict[str, Any]: ...
+
+    def cleanup_jobs(self, max_age_hours: float) -> list[dict[str, Any]]: ...
+
+    def set_config(
+        self, sobject: str, schema: str, table: str, **kwargs: Any
+    ) -> dict[str, Any]: ...
+
+    def remove_config(self, schema: str, table: str) -> bool: ...
+
+    def list_config(self, group: str | None) -> list[dict[str, Any]]: ...
 
 
 class LocalBackend:
@@ -81,6 +104,33 @@ class LocalBackend:
         return push_sobject(self.session, self.client, request.sobject, request.operation,
                             request.source, options=options)  # fmt: skip
 
+    def sync_all(self, group: str | None, budget_share: float) -> list[dict[str, Any]]:
+        for entry in orchestrate_config.list_config(self.session, group, enabled_only=True):
+            self._ensure_schema(entry.schema)
+        return orchestrate_sync.sync_all(self.session, self.client, group,
+                                         budget_share=budget_share)  # fmt: skip
+
+    def status(self) -> list[dict[str, Any]]:
+        return orchestrate_sync.status(self.session)
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        return orchestrate_jobs.list_jobs(self.client)
+
+    def abort_job(self, job_id: str) -> dict[str, Any]:
+        return orchestrate_jobs.abort_job(self.client, job_id)
+
+    def cleanup_jobs(self, max_age_hours: float) -> list[dict[str, Any]]:
+        return orchestrate_jobs.cleanup_jobs(self.client, max_age_hours)
+
+    def set_config(self, sobject: str, schema: str, table: str, **kwargs: Any) -> dict[str, Any]:
+        return orchestrate_config.set_config(self.session, sobject, schema, table, **kwargs)
+
+    def remove_config(self, schema: str, table: str) -> bool:
+        return orchestrate_config.remove_config(self.session, schema, table)
+
+    def list_config(self, group: str | None) -> list[dict[str, Any]]:
+        return [e.as_dict() for e in orchestrate_config.list_config(self.session, group)]
+
     def _ensure_schema(self, schema: str) -> None:
         """Local wiring only (like the demo): deployments create target schemas in setup.sql."""
         name = quote_identifier(validate_identifier(schema, "schema"))
@@ -104,6 +154,47 @@ class RemoteBackend:
         args: list[Any] = [request.sobject, request.operation, request.source]
         return self._call("PUSH_SOBJECT", [*args, dict(options)] if options else args)
 
+    def sync_all(self, group: str | None, budget_share: float) -> list[dict[str, Any]]:
+        """``CALL LHT.SYNC_ALL(group, budget_share)`` (NULL group = DEFAULT)."""
+        return self._call_table("SYNC_ALL", [group, budget_share])
+
+    def status(self) -> list[dict[str, Any]]:
+        """Read-only: the deployed LHT.SYNC_STATUS view."""
+        rows = StatementRunner(self.session).run(select_status(OrchestrateTables()))
+        return [_plain(row) for row in rows]
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        return self._call_table("LIST_BULK_JOBS", [])
+
+    def abort_job(self, job_id: str) -> dict[str, Any]:
+        rows = self._call_table("ABORT_BULK_JOB", [job_id])
+        if len(rows) != 1:
+            raise WarehouseError(f"ABORT_BULK_JOB returned {len(rows)} rows, expected 1")
+        return rows[0]
+
+    def cleanup_jobs(self, max_age_hours: float) -> list[dict[str, Any]]:
+        return self._call_table("CLEANUP_BULK_JOBS", [max_age_hours])
+
+    def set_config(self, sobject: str, schema: str, table: str, **kwargs: Any) -> dict[str, Any]:
+        args = [sobject, schema, table, kwargs.get("options"), kwargs.get("group"),
+                kwargs.get("enabled", True)]  # fmt: skip
+        return _succeeded("SET_SYNC_CONFIG", self._call("SET_SYNC_CONFIG", args))
+
+    def remove_config(self, schema: str, table: str) -> bool:
+        result = _succeeded("REMOVE_SYNC_CONFIG", self._call("REMOVE_SYNC_CONFIG", [schema, table]))
+        return bool(result.get("removed"))
+
+    def list_config(self, group: str | None) -> list[dict[str, Any]]:
+        """Read-only: LHT.SYNC_CONFIG rows (no DDL on the account)."""
+        wanted = None if group is None else validate_group(group)
+        statement = select_config(OrchestrateTables(), wanted, enabled_only=False)
+        return [_config_row(_plain(row)) for row in StatementRunner(self.session).run(statement)]
+
+    def _call_table(self, procedure: str, args: list[Any]) -> list[dict[str, Any]]:
+        """A table-returning procedure's rows, keys lower-cased like the local functions'."""
+        frame = self.session.call(f"{PROCEDURE_SCHEMA}.{procedure}", *args, return_dataframe=True)
+        return [{k.lower(): v for k, v in _plain(row).items()} for row in frame.collect()]
+
     def _call(self, procedure: str, args: list[Any]) -> dict[str, Any]:
         """``CALL LHT.<procedure>(...)`` (Snowpark renders dicts as PARSE_JSON literals)."""
         value = self.session.call(f"{PROCEDURE_SCHEMA}.{procedure}", *args)
@@ -111,6 +202,25 @@ class RemoteBackend:
         if not isinstance(result, dict):
             raise WarehouseError(f"{procedure} returned {type(result).__name__}, not an object")
         return result
+
+
+def _succeeded(procedure: str, result: dict[str, Any]) -> dict[str, Any]:
+    """A procedure's ``{"success": ...}`` result; its reported error raised as such."""
+    if not result.get("success"):
+        raise WarehouseError(f"{procedure}: {result.get('error') or 'failed'}")
+    return {k: v for k, v in result.items() if k != "success"}
+
+
+def _config_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    raw = row.get("OPTIONS")
+    options = json.loads(raw) if isinstance(raw, str) and raw.strip() else None
+    return {"sobject": row.get("SOBJECT"), "schema": row.get("TARGET_SCHEMA"),
+            "table": row.get("TARGET_TABLE"), "group": row.get("SYNC_GROUP"),
+            "enabled": row.get("ENABLED"), "options": options}  # fmt: skip
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return dict(row.as_dict() if hasattr(row, "as_dict") else row)
 
 
 @contextmanager

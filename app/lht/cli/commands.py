@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lht.cli.emulator_cmd import register_emulator
+from lht.cli.orchestrate_cmds import REGISTRY as ORCHESTRATE_COMMANDS
 from lht.cli.output import SYNC_KEYS, Output
 from lht.cli.progress import progress_bars
 from lht.errors import ConfigError
@@ -138,4 +139,5 @@ REGISTRY: list[Callable[[Sub, argparse.ArgumentParser], None]] = [
     register_emulator,
     register_sync,
     register_push,
+    *ORCHESTRATE_COMMANDS,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -17,17 +18,33 @@ SYNC_KEYS = ("sobject", "target_table", "sync_method", "sync_mode", "estimated_r
              "sync_timestamp", "run_id", "success", "error", "warnings")  # fmt: skip
 
 
+_FRACTION = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\.\d+$")
+#: Row tables show at most this much of a long text cell (errors); the full text follows.
+SHORT = 48
+
+
 def cell(value: Any) -> str:
-    """A table cell: None → empty, floats rounded, lists/dicts as compact JSON."""
+    """A table cell: None → empty, floats rounded, timestamps to the second, lists/dicts as
+    compact JSON."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.2f}"
-    if isinstance(value, datetime | date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, default=str) if value else ""
-    return str(value)
+    text = str(value)
+    match = _FRACTION.match(text)
+    return match.group(1) if match else text
+
+
+def short(text: str) -> str:
+    """The first line of ``text``, cut to :data:`SHORT` characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= SHORT else line[: SHORT - 1] + "…"
 
 
 class Output:
@@ -66,8 +83,10 @@ class Output:
         self.console.print(table)
 
     def rows(self, title: str, rows: Sequence[Mapping[str, Any]],
-             columns: Sequence[str] | None = None) -> None:  # fmt: skip
-        """A list of records as a table (columns: ``columns`` or the first row's keys)."""
+             columns: Sequence[str] | None = None, *, key: str | None = None) -> None:  # fmt: skip
+        """A list of records as a table (columns: ``columns`` or the first row's keys). Error
+        columns show their first line, shortened; the full texts follow the table, each
+        labelled with the row's ``key`` column."""
         from rich.table import Table  # noqa: PLC0415
 
         names = list(columns or (rows[0].keys() if rows else ()))
@@ -75,7 +94,24 @@ class Output:
         for name in names:
             table.add_column(name, overflow="fold")
         for row in rows:
-            table.add_row(*(cell(row.get(name)) for name in names))
+            table.add_row(*(self._cell(name, row.get(name)) for name in names))
         self.console.print(table)
         if not rows:
             self.message("(no rows)")
+        self._full_errors(rows, names, key or names[0] if names else None)
+
+    @staticmethod
+    def _cell(name: str, value: Any) -> str:
+        return short(cell(value)) if _is_error(name) else cell(value)
+
+    def _full_errors(self, rows: Sequence[Mapping[str, Any]], names: list[str],
+                     key: str | None) -> None:  # fmt: skip
+        for name in (n for n in names if _is_error(n)):
+            for row in rows:
+                text = cell(row.get(name))
+                if text and short(text) != text:
+                    self.message(f"{row.get(key) if key else ''}: {text}")
+
+
+def _is_error(column: str) -> bool:
+    return column.lower() in ("error", "last_error")
