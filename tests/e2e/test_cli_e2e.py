@@ -170,3 +170,37 @@ def test_cli_subprocess_emulator_writes_secret_and_stops_on_sigterm(tmp_path) ->
         rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "emulator stopped" in rest
+
+
+def _snowflake_home(tmp_path: Path, local_warehouse: Any) -> dict[str, str]:
+    """A SNOWFLAKE_HOME whose connections.toml names the test process's stand-in server."""
+    params = local_warehouse.connection_parameters
+    toml = (
+        '[standin]\naccount = "fakesnow"\nuser = "cli"\npassword = "local"\n'
+        f'host = "127.0.0.1"\nport = {params["port"]}\nprotocol = "http"\n'
+        'database = "CLI_REMOTE"\nschema = "LHT"\n'
+    )
+    home = tmp_path / "snowflake-home"
+    home.mkdir()
+    (home / "connections.toml").write_text(toml)
+    (home / "connections.toml").chmod(0o600)
+    return {**os.environ, "SNOWFLAKE_HOME": str(home), "COLUMNS": "120"}
+
+
+@pytest.mark.slow
+def test_cli_subprocess_connection_loaded_from_connections_toml(local_warehouse, tmp_path) -> None:
+    """--connection NAME goes through the connector's own connections.toml loader: an unknown
+    name is bad usage naming the known ones; a known one connects and queries the deployed
+    LHT.SYNC_STATUS view (absent on this bare stand-in database, so the query fails)."""
+    env = _snowflake_home(tmp_path, local_warehouse)
+    base = [sys.executable, "-m", "lht.cli", "status", "--connection"]
+    unknown = subprocess.run([*base, "nope"], env=env, cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, check=False)  # fmt: skip
+    assert unknown.returncode == 2, unknown.stderr
+    assert "nope" in unknown.stderr and "standin" in unknown.stderr
+    known = subprocess.run([*base, "standin"], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, check=False)  # fmt: skip
+    assert known.returncode == 1, known.stderr
+    assert "could not connect" not in known.stderr
+    assert "select_status" in known.stderr and "SYNC_STATUS" in known.stderr
+    assert "Traceback" not in known.stderr + unknown.stderr

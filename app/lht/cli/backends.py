@@ -231,7 +231,7 @@ def open_backend(connection: str | None, data_dir: str | Path) -> Iterator[Backe
         try:
             yield RemoteBackend(session, connection)
         finally:
-            session.close()
+            _close(session)
         return
     from lht.local.runtime import LocalWarehouse  # noqa: PLC0415 - local mode only
 
@@ -243,6 +243,14 @@ def open_backend(connection: str | None, data_dir: str | Path) -> Iterator[Backe
         warehouse.close()
 
 
+def _close(session: Any) -> None:
+    """Close the remote session; a failing close never masks the command's own outcome."""
+    try:
+        session.close()
+    except Exception as exc:  # driver boundary
+        log.warning("closing the Snowflake session failed: %s", type(exc).__name__)
+
+
 def _remote_session(connection: str) -> Any:
     """A Snowpark session from the named ``connections.toml`` entry (Snowpark's own loader:
     ``$SNOWFLAKE_HOME/connections.toml`` or ``~/.snowflake/connections.toml``)."""
@@ -251,8 +259,8 @@ def _remote_session(connection: str) -> Any:
     try:
         return Session.builder.config("connection_name", connection).create()
     except Exception as exc:  # driver boundary: report once, without connection details
-        if "connection" in str(exc).lower() and "not" in str(exc).lower():
-            raise ConfigError(f"Snowflake connection {connection!r}: {exc}") from exc
+        if "invalid connection_name" in str(exc).lower():  # names the known connections only
+            raise ConfigError(str(exc)) from exc
         raise WarehouseError(
             f"could not connect with Snowflake connection {connection!r}: {type(exc).__name__}"
         ) from exc
