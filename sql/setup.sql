@@ -149,6 +149,43 @@ CREATE TABLE IF NOT EXISTS <% database %>.LHT.PUSH_HASHES (
   UPDATED_AT TIMESTAMP_NTZ(3)
 );
 
+-- Orchestration (SYNC_ALL, the task graph). Same DDL as lht.warehouse.orchestrate_statements,
+-- which also creates them IF NOT EXISTS together with the views SYNC_HISTORY, SYNC_STATUS,
+-- API_USAGE and PUSH_HISTORY (the procedures create the views on first use).
+-- One row per target table: which object, which group, enabled, options (VARIANT object).
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_CONFIG (
+  SOBJECT VARCHAR NOT NULL,
+  TARGET_SCHEMA VARCHAR NOT NULL,
+  TARGET_TABLE VARCHAR NOT NULL,
+  SYNC_GROUP VARCHAR NOT NULL,
+  ENABLED BOOLEAN NOT NULL,
+  OPTIONS VARIANT,
+  UPDATED_AT TIMESTAMP_NTZ
+);
+
+-- The budget guard's readings of the org's daily API usage (DailyApiRequests).
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.API_USAGE_SAMPLES (
+  SAMPLED_AT TIMESTAMP_NTZ,
+  API_USED NUMBER,
+  API_MAX NUMBER,
+  SYNC_GROUP VARCHAR,
+  SOBJECT VARCHAR
+);
+
+-- One row per task-graph run, written by the finalizer task.
+CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_GRAPH_RUNS (
+  GRAPH_RUN_ID VARCHAR,
+  SYNC_GROUP VARCHAR,
+  STARTED_AT TIMESTAMP_NTZ,
+  FINISHED_AT TIMESTAMP_NTZ,
+  OBJECTS NUMBER,
+  SUCCEEDED NUMBER,
+  FAILED NUMBER,
+  DEFERRED NUMBER,
+  NOT_RUN NUMBER,
+  DETAILS VARCHAR
+);
+
 -- 3. The integration the procedures use to reach Salesforce (ACCOUNTADMIN) ----------------------
 USE ROLE ACCOUNTADMIN;
 
@@ -158,6 +195,11 @@ CREATE EXTERNAL ACCESS INTEGRATION IF NOT EXISTS LHT_SALESFORCE_ACCESS
   ENABLED = TRUE
   COMMENT = 'LHT: egress to Salesforce with the LHT Connected App secret';
 GRANT USAGE ON INTEGRATION LHT_SALESFORCE_ACCESS TO ROLE LHT_ADMIN;
+
+-- SCHEDULE_SYNC creates tasks owned by LHT_ADMIN: running them needs EXECUTE TASK, serverless
+-- tasks (warehouse 'SERVERLESS') also EXECUTE MANAGED TASK.
+GRANT EXECUTE TASK ON ACCOUNT TO ROLE LHT_ADMIN;
+GRANT EXECUTE MANAGED TASK ON ACCOUNT TO ROLE LHT_ADMIN;
 
 -- The operator reads what LHT syncs into any schema of the database (future grants at database
 -- level need MANAGE GRANTS, hence ACCOUNTADMIN).
@@ -174,3 +216,8 @@ GRANT SELECT ON TABLE <% database %>.LHT.SYNC_RUNS TO ROLE LHT_OPERATOR;
 GRANT SELECT ON TABLE <% database %>.LHT.SYNC_STATE TO ROLE LHT_OPERATOR;
 GRANT SELECT ON TABLE <% database %>.LHT.PUSH_RUNS TO ROLE LHT_OPERATOR;
 GRANT SELECT ON TABLE <% database %>.LHT.PUSH_RESULTS TO ROLE LHT_OPERATOR;
+GRANT SELECT ON TABLE <% database %>.LHT.SYNC_CONFIG TO ROLE LHT_OPERATOR;
+GRANT SELECT ON TABLE <% database %>.LHT.SYNC_GRAPH_RUNS TO ROLE LHT_OPERATOR;
+-- The Snowsight views (SYNC_STATUS, SYNC_HISTORY, API_USAGE, PUSH_HISTORY) are created by the
+-- procedures (owner LHT_ADMIN) on first use.
+GRANT SELECT ON FUTURE VIEWS IN SCHEMA <% database %>.LHT TO ROLE LHT_OPERATOR;

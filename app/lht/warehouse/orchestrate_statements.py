@@ -180,7 +180,7 @@ _NOW = "SYSDATE()"  # UTC, TIMESTAMP_NTZ: the same kind of value LHT stores
 
 def _history_view(t: OrchestrateTables) -> Statement:
     text = (
-        f"CREATE OR REPLACE VIEW {t.history.sql} AS SELECT r.RUN_ID, r.SOBJECT, "
+        f"CREATE OR REPLACE VIEW {t.history.sql} COPY GRANTS AS SELECT r.RUN_ID, r.SOBJECT, "
         "r.TARGET_SCHEMA || '.' || r.TARGET_TABLE AS TARGET, r.STATUS, r.SYNC_METHOD, "
         "r.STARTED_AT, r.ENDED_AT, DATEDIFF(SECOND, r.STARTED_AT, r.ENDED_AT) AS "
         "DURATION_SECONDS, r.ESTIMATED_RECORDS, r.ROWS_EXTRACTED, r.ROWS_INSERTED, "
@@ -196,7 +196,7 @@ def _status_view(t: OrchestrateTables) -> Statement:
         "WHEN 'SUCCESS' THEN 5 ELSE 4 END"
     )
     text = (
-        f"CREATE OR REPLACE VIEW {t.status.sql} AS WITH targets AS ("
+        f"CREATE OR REPLACE VIEW {t.status.sql} COPY GRANTS AS WITH targets AS ("
         f"SELECT SOBJECT, TARGET_SCHEMA, TARGET_TABLE FROM {t.config.sql} UNION "
         f"SELECT SOBJECT, TARGET_SCHEMA, TARGET_TABLE FROM {t.state.runs.sql}), "
         f"latest AS (SELECT * FROM {t.state.runs.sql} QUALIFY ROW_NUMBER() OVER ("
@@ -222,7 +222,7 @@ def _status_view(t: OrchestrateTables) -> Statement:
 def _usage_view(t: OrchestrateTables) -> Statement:
     day = "CAST(r.STARTED_AT AS DATE)"
     text = (
-        f"CREATE OR REPLACE VIEW {t.usage.sql} AS WITH runs AS ("
+        f"CREATE OR REPLACE VIEW {t.usage.sql} COPY GRANTS AS WITH runs AS ("
         "SELECT 'sync' AS KIND, RUN_ID, SOBJECT, TARGET_SCHEMA || '.' || TARGET_TABLE AS "
         f"TARGET, STARTED_AT, COALESCE(API_CALLS, 0) AS API_CALLS FROM {t.state.runs.sql} "
         "UNION ALL SELECT 'push' AS KIND, RUN_ID, SOBJECT, SOURCE AS TARGET, STARTED_AT, "
@@ -241,7 +241,7 @@ def _usage_view(t: OrchestrateTables) -> Statement:
 
 def _push_history_view(t: OrchestrateTables) -> Statement:
     text = (
-        f"CREATE OR REPLACE VIEW {t.push_history.sql} AS SELECT p.RUN_ID, p.SOBJECT, "
+        f"CREATE OR REPLACE VIEW {t.push_history.sql} COPY GRANTS AS SELECT p.RUN_ID, p.SOBJECT, "
         "p.OPERATION, p.SOURCE, p.METHOD, p.STATUS, p.SUCCESS, p.STARTED_AT, p.ENDED_AT, "
         "DATEDIFF(SECOND, p.STARTED_AT, p.ENDED_AT) AS DURATION_SECONDS, p.ROWS_READ, "
         "p.ROWS_UNCHANGED, p.ROWS_SENT, p.ROWS_SUCCEEDED, p.ROWS_CREATED, p.ROWS_FAILED, "
@@ -357,3 +357,14 @@ def call_text(procedure: str, *args: str) -> str:
 
 def resume_task(qualified: str) -> Statement:
     return Statement("resume_task", f"ALTER TASK IF EXISTS {qualified} RESUME", ddl=True)
+
+
+def task_runtime_info() -> Statement:
+    """Inside a task run: the graph run id and the root's original scheduled time (UTC NTZ).
+    Fails outside a task run (Snowflake raises), which callers treat as a manual call."""
+    scheduled = "SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP')"
+    text = (
+        "SELECT SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_RUN_GROUP_ID') AS GRAPH_RUN_ID, "
+        f"CONVERT_TIMEZONE('UTC', TO_TIMESTAMP_TZ({scheduled}))::TIMESTAMP_NTZ AS STARTED_AT"
+    )
+    return Statement("task_runtime_info", text)
