@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lht.errors import ConfigError
+from lht.salesforce.soql import validate_condition
 from lht.salesforce.soql import validate_identifier as validate_sobject
 from lht.state.bootstrap import ensure_state_tables
 from lht.sync.options import SyncOptions
@@ -90,7 +91,9 @@ def make_entry(
             raise ConfigError("options must be a JSON object") from None
     if options is not None and not isinstance(options, Mapping):
         raise ConfigError(f"options must be an object, got {type(options).__name__}")
-    SyncOptions.from_mapping(options)  # refuse unknown/bad options now, not at 3 a.m.
+    parsed = SyncOptions.from_mapping(options)  # refuse unknown/bad options now, not at 3 a.m.
+    if parsed.where_clause:
+        validate_condition(parsed.where_clause)
     return ConfigEntry(
         validate_sobject(sobject, "sobject"),
         validate_identifier(schema, "schema_name"),
