@@ -80,6 +80,21 @@ def main(argv: list[str] | None = None, *, backend: Callable[..., Any] = open_ba
         return 130
 
 
+class _ReportedInResults(logging.Filter):
+    """Drops the ERROR records of a failed sync/push/object: the result table shows the same
+    error (with --verbose every record is kept)."""
+
+    #: (logger, message format) of the records that only repeat a result's ``error``.
+    REPEATED = frozenset({
+        ("lht.sync.executor", "sync of %s failed: %s"),
+        ("lht.push.service", "push %s %s from %s failed: %s"),
+        ("lht.orchestrate.sync_all", "%s -> %s failed before syncing: %s"),
+    })  # fmt: skip
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return (record.name, str(record.msg)) not in self.REPEATED
+
+
 def _configure_logging(verbose: bool) -> None:
     """Warnings (INFO with --verbose) on stderr; progress records feed the bars separately."""
     root = logging.getLogger()
@@ -91,6 +106,10 @@ def _configure_logging(verbose: bool) -> None:
     for handler in root.handlers:
         if getattr(handler, "_lht_cli", False):
             handler.setLevel(logging.INFO if verbose else logging.WARNING)
+            for old in [f for f in handler.filters if isinstance(f, _ReportedInResults)]:
+                handler.removeFilter(old)
+            if not verbose:
+                handler.addFilter(_ReportedInResults())
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)

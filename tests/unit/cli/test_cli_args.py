@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -148,3 +149,15 @@ def test_main_global_options_accepted_before_and_after_command() -> None:
     run(["sync", "Account", "RAW", "A", "--connection", "dev", "--data-dir", "/tmp/x"], backend)
     run(["sync", "Account", "RAW", "A"], backend)
     assert backend.opened == [("prod", ".lht"), ("dev", "/tmp/x"), (None, ".lht")]
+
+
+def test_logging_filter_drops_only_errors_repeated_in_results() -> None:
+    from lht.cli.main import _ReportedInResults  # noqa: PLC0415
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, ("A", "boom"), None)
+
+    keep = _ReportedInResults().filter
+    assert keep(record("lht.sync.executor", "sync of %s failed: %s")) is False
+    assert keep(record("lht.sync.executor", "could not write the failed run row: %s")) is True
+    assert keep(record("lht.push.executor", "sync of %s failed: %s")) is True
