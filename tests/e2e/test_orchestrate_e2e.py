@@ -95,15 +95,20 @@ def test_budget_guard_defers_above_share_and_next_run_catches_up(h, emu, group):
     emu.org.limits.configure("DailyApiRequests", used=10)  # a new day: usage is low again
     second = sync_all(h.session, h.client, group)
     assert [r["status"] for r in second] == ["SUCCESS"] * 5
+    assert [r["sobject"] for r in second] == [r["sobject"] for r in first[1:] + first[:1]]
     for name in OBJECTS:
         assert h.differences(name, name.replace("__c", "")) == []
     usage = h.session.sql('SELECT * FROM "LHT"."API_USAGE" WHERE TARGET LIKE ?',
                           params=[f"{h.schema}.%"]).collect()  # fmt: skip
     assert usage and all(u["DAILY_ALLOWANCE"] for u in usage)  # max of the day's readings
     assert sum(u["API_CALLS"] for u in usage) == sum(r["api_calls"] for r in first + second)
+    emu.org.limits.configure("DailyApiRequests", used=797)  # tight again: Account ran last
+    third = sync_all(h.session, h.client, group)
+    assert [r["status"] for r in third] == ["SUCCESS"] + ["DEFERRED"] * 4
+    assert third[0]["sobject"] == first[0]["sobject"]  # nothing was deferred by the 2nd run
     samples = h.session.sql('SELECT API_USED, API_MAX FROM "LHT"."API_USAGE_SAMPLES" '
                             "WHERE SYNC_GROUP = ?", params=[group]).collect()  # fmt: skip
-    assert len(samples) == 10 and {s["API_MAX"] for s in samples} == {1000}
+    assert len(samples) == 15 and {s["API_MAX"] for s in samples} == {1000}
 
 
 def test_finalizer_summarises_the_group_since_the_graph_started(h, group):

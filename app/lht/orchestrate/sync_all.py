@@ -85,12 +85,13 @@ def sync_all(
     tables: ost.OrchestrateTables | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Sync every enabled entry of ``group`` (DEFAULT when None) in target order; one row
-    per entry with the :data:`RESULT_COLUMNS` keys in lower case. ``on_result`` is called
-    after each object (progress for the CLI)."""
+    """Sync every enabled entry of ``group`` (DEFAULT when None): entries the previous run
+    deferred first, then in target order; one row per entry with the :data:`RESULT_COLUMNS`
+    keys in lower case. ``on_result`` is called after each object (progress for the CLI)."""
     orch = Orchestration.create(session, client, budget_share=budget_share, tables=tables)
     ensure_orchestration_objects(orch.runner, orch.tables)
     entries = list_config(session, validate_group(group), enabled_only=True, tables=orch.tables)
+    entries = _deferred_first(orch, entries)
     rows = []
     for entry in entries:
         row = sync_entry(orch, entry)
@@ -98,6 +99,14 @@ def sync_all(
         if on_result is not None:
             on_result(row)
     return rows
+
+
+def _deferred_first(orch: Orchestration, entries: list[ConfigEntry]) -> list[ConfigEntry]:
+    """Objects whose latest run was DEFERRED go first, so a tight budget cannot starve the
+    same objects run after run (stable: otherwise target order)."""
+    latest = orch.runner.run(ost.select_status(orch.tables))
+    deferred = {(r["SOBJECT"], r["TARGET"]) for r in latest if r["STATUS"] == "DEFERRED"}
+    return sorted(entries, key=lambda e: (e.sobject, e.target) not in deferred)
 
 
 def sync_target(orch: Orchestration, schema: str, table: str) -> dict[str, Any]:
