@@ -204,3 +204,13 @@ def test_cli_subprocess_connection_loaded_from_connections_toml(local_warehouse,
     assert "could not connect" not in known.stderr
     assert "select_status" in known.stderr and "SYNC_STATUS" in known.stderr
     assert "Traceback" not in known.stderr + unknown.stderr
+
+
+@pytest.mark.slow
+def test_cli_subprocess_demo_small_scale_verifies_and_exits_zero(tmp_path) -> None:
+    argv = [sys.executable, "-m", "lht.cli", "demo", "--scale", "0.002"]
+    done = subprocess.run(argv, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT / "app")
+                          + os.pathsep + str(ROOT)}, capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "warehouse equals the emulator's data" in done.stdout

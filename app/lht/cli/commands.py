@@ -131,7 +131,10 @@ def register_demo(sub: Sub, common: argparse.ArgumentParser) -> None:
 def run_demo(args: argparse.Namespace, backend: Callable[..., Any], out: Output) -> int:
     from lht.local import demo  # noqa: PLC0415 - pulls in the emulator; local mode only
 
-    return demo.main(list(args.extra))
+    try:
+        return demo.main(list(args.extra))
+    except SystemExit as exc:  # the demo's own argparse: --help (0) or bad usage (2)
+        return int(exc.code or 0)
 
 
 REGISTRY: list[Callable[[Sub, argparse.ArgumentParser], None]] = [

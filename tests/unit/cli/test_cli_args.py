@@ -161,3 +161,8 @@ def test_logging_filter_drops_only_errors_repeated_in_results() -> None:
     assert keep(record("lht.sync.executor", "sync of %s failed: %s")) is False
     assert keep(record("lht.sync.executor", "could not write the failed run row: %s")) is True
     assert keep(record("lht.push.executor", "sync of %s failed: %s")) is True
+
+
+def test_main_demo_arguments_go_to_the_demo() -> None:
+    assert run(["demo", "--help"])[0] == 0
+    assert run(["demo", "--no-such-demo-flag"])[0] == 2
