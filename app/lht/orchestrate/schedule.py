@@ -11,7 +11,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lht.orchestrate.config import ConfigEntry, ensure_orchestration_objects, list_config
+from lht.orchestrate.config import (
+    ConfigEntry,
+    ensure_orchestration_objects,
+    list_config,
+    validate_group,
+)
 from lht.orchestrate.graph import Compute, drop_statements, plan_graph, schedule_statements
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse.runner import StatementRunner
@@ -74,4 +79,4 @@ def unschedule(session: Any, group: str | None = None, *, schema: str = "LHT") -
     statements = drop_statements(group, _existing_tasks(runner, schema), schema)
     runner.run_all(statements)
     dropped = [s.text.rsplit(".", 1)[-1].strip('"') for s in statements if s.name == "drop_task"]
-    return {"group": group or "DEFAULT", "dropped": dropped}
+    return {"group": validate_group(group), "dropped": dropped}
