@@ -44,7 +44,9 @@ def backend(e2e_session: Any, client: Any) -> Any:
 def lht(backend: Any, *argv: str, terminal: bool = False) -> tuple[int, str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     out = Output(stdout, stderr, terminal=terminal)
-    return main(list(argv), backend=backend, out=out), stdout.getvalue(), stderr.getvalue()
+    out.console.width = out.errors.width = 200  # nothing folded or cut in what tests look for
+    code = main(list(argv), backend=backend, out=out)
+    return code, stdout.getvalue(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr.getvalue())
 
 
 def count(session: Any, table: str) -> int:
