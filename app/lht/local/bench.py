@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         try:
             _report_row(_measure(size, size in args.incremental_at, args.no_baseline))
-        except RuntimeError as exc:
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
             print(f"{size:>9} failed: {str(exc)[-300:]}", flush=True)  # noqa: T201
     print("baseline = one Bulk job over the same SOQL, pages downloaded, gzip'd, PUT, one COPY")  # noqa: T201
     return 0
@@ -86,29 +86,38 @@ def main(argv: list[str] | None = None) -> int:
 def _measure(size: int, incremental: bool, no_baseline: bool) -> dict[str, Any]:
     port = _free_port()
     emulator = start_emulator(port, size)
-    warehouse = subprocess.Popen(
-        [sys.executable, "-m", "lht.local.bench", "--child", "warehouse"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        assert warehouse.stdout is not None
-        configs = warehouse.stdout.readline().decode().strip()
         extra = ["--incremental"] if incremental else []
-        sync = _run_child(["sync", base, configs, *extra])
-        baseline = {"seconds": 0.0} if no_baseline else _run_child(["baseline", base, configs])
+        sync = _run_child(["sync", base, *extra])
+        baseline = {"seconds": 0.0} if no_baseline else _run_child(["baseline", base])
     finally:
-        for process in (emulator, warehouse):
-            process.terminate()
-            process.wait(timeout=30)
+        emulator.terminate()
+        emulator.wait(timeout=30)
     return {"size": size, "sync": sync, "baseline": baseline}
 
 
+@contextlib.contextmanager
+def _warehouse_process() -> Iterator[str]:
+    """A fresh stand-in server process per measurement; yields its connect kwargs (JSON)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lht.local.bench", "--child", "warehouse"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().decode().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _run_child(args: list[str]) -> dict[str, Any]:
-    kind, base, configs, *rest = args
-    command = [sys.executable, "-m", "lht.local.bench", "--child", kind, "--base-url", base,
-               "--warehouse", configs, *rest]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, check=False)
+    kind, base, *rest = args
+    with _warehouse_process() as configs:
+        command = [sys.executable, "-m", "lht.local.bench", "--child", kind, "--base-url", base,
+                   "--warehouse", configs, *rest]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, check=False, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"bench child {kind} failed: {done.stderr.decode()[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
