@@ -264,17 +264,19 @@ _TIMEZONE = re.compile(r"[A-Za-z_]+(/[A-Za-z0-9_+\-]+){0,2}")
 
 
 def check_cron(cron: str) -> str:
-    """``<5 fields> <time zone>`` (e.g. ``0 */2 * * * UTC``) or ``N MINUTE[S]``; returned
+    """``<5 fields> <time zone>`` (e.g. ``0 */2 * * * UTC``) or ``N MINUTES|HOURS``; returned
     normalised; anything else (quotes, semicolons...) is a ConfigError."""
     parts = str(cron).split()
-    if len(parts) == 2 and parts[0].isdigit() and parts[1].upper() in ("MINUTE", "MINUTES"):
-        return f"{int(parts[0])} MINUTE"
+    if len(parts) == 2 and parts[0].isdigit() and int(parts[0]) > 0:
+        unit = parts[1].upper().rstrip("S")
+        if unit in ("MINUTE", "HOUR"):  # CREATE TASK's '<num> { HOURS | MINUTES | SECONDS }'
+            return f"{int(parts[0])} {unit}S"
     fields_ok = len(parts) == 6 and all(_CRON_FIELD.fullmatch(p) for p in parts[:5])
     if fields_ok and _TIMEZONE.fullmatch(parts[5]):
         return "USING CRON " + " ".join(parts)
     raise ConfigError(
         f"invalid schedule {cron!r}: use '<min> <hour> <day> <month> <weekday> <time zone>' "
-        "(e.g. '0 */2 * * * UTC') or 'N MINUTES'"
+        "(e.g. '0 */2 * * * UTC'), 'N MINUTES' or 'N HOURS'"
     )
 
 

@@ -135,17 +135,22 @@ def test_drop_statements_suspend_root_then_drop_children_finalizer_root() -> Non
     ]
 
 
-@pytest.mark.parametrize(
-    ("cron", "expected"),
-    [("0 2 * * * UTC", "USING CRON 0 2 * * * UTC"), ("*/15 8-18 * * MON-FRI America/New_York",
-      "USING CRON */15 8-18 * * MON-FRI America/New_York"), ("60 minutes", "60 MINUTE")],
-)  # fmt: skip
+CRONS = [
+    ("0 2 * * * UTC", "USING CRON 0 2 * * * UTC"),
+    ("*/15 8-18 * * MON-FRI America/New_York", "USING CRON */15 8-18 * * MON-FRI America/New_York"),
+    ("60 minutes", "60 MINUTES"),
+    ("1 hour", "1 HOURS"),
+    ("2 HOURS", "2 HOURS"),
+]
+
+
+@pytest.mark.parametrize(("cron", "expected"), CRONS)
 def test_check_cron_valid_forms_normalised(cron: str, expected: str) -> None:
     assert ost.check_cron(cron) == expected
 
 
 @pytest.mark.parametrize("cron", ["0 2 * * *", "0 2 * * * UTC'; DROP TABLE x", "", "x y z",
-                                  "0 2 * * * UTC extra", "5 HOURS"])  # fmt: skip
+                                  "0 2 * * * UTC extra", "5 SECONDS", "0 MINUTES"])  # fmt: skip
 def test_check_cron_bad_input_rejected(cron: str) -> None:
     with pytest.raises(ConfigError):
         ost.check_cron(cron)
