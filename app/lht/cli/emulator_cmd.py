@@ -74,7 +74,10 @@ def run_emulator(args: argparse.Namespace, backend: Callable[..., Any], out: Out
         emu = Emulator(seed=args.seed, https=args.https, port=args.port, datasets=_rows(args.rows))
     except ValueError as exc:
         raise ConfigError(f"emulator: {exc}") from None
-    emu.start()
+    try:
+        emu.start()
+    except OSError as exc:
+        raise ConfigError(f"emulator: cannot listen on port {args.port}: {exc.strerror}") from None
     try:
         _announce(emu, args.write_secret, out)
         _wait_for_stop()

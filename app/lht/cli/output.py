@@ -65,7 +65,8 @@ class Output:
         self.errors = Console(file=stderr or sys.stderr, highlight=False, force_terminal=terminal)
 
     def message(self, text: str) -> None:
-        self.console.print(text, markup=False)
+        """A line as is: never wrapped (commands to copy, full error texts)."""
+        self.console.print(text, markup=False, soft_wrap=True)
 
     def error(self, text: str) -> None:
         self.errors.print(f"lht: {text}", markup=False, style="bold red")

@@ -166,3 +166,14 @@ def test_logging_filter_drops_only_errors_repeated_in_results() -> None:
 def test_main_demo_arguments_go_to_the_demo() -> None:
     assert run(["demo", "--help"])[0] == 0
     assert run(["demo", "--no-such-demo-flag"])[0] == 2
+
+
+def test_main_emulator_port_in_use_is_bad_usage() -> None:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, _out, err = run(["emulator", "--port", str(taken.getsockname()[1])])
+    assert code == 2
+    assert "cannot listen on port" in err
