@@ -69,7 +69,7 @@ class Output:
         self.console.print(text, markup=False, soft_wrap=True)
 
     def error(self, text: str) -> None:
-        self.errors.print(f"lht: {text}", markup=False, style="bold red")
+        self.errors.print(f"lht: {text}", markup=False, style="bold red", soft_wrap=True)
 
     def result(self, title: str, result: Mapping[str, Any], first: Sequence[str] = ()) -> None:
         """One run's summary as a two-column table (field, value)."""
