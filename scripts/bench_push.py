@@ -52,10 +52,9 @@ def serve_warehouse(port: int) -> None:
     sys.path[:0] = [str(ROOT / "app"), str(ROOT)]
     import fakesnow
 
-    from lht.local import fakesnow_patch, fakesnow_timestamp_fix
+    from lht.local import fakesnow_patch
 
     fakesnow_patch.apply()
-    fakesnow_timestamp_fix.apply()
     with fakesnow.server(port=port):
         while True:
             time.sleep(3600)

@@ -21,7 +21,7 @@ from lht.salesforce.bulk import PollPolicy
 from lht.salesforce.client import SalesforceClient
 from lht.salesforce.soql import quote_string
 from procedures import push as handler
-from tests.e2e.push_support import new_schema, rows, shared_session
+from tests.e2e.push_support import new_schema, rows
 
 POLL = PollPolicy(initial=0.02, multiplier=1.5, max_interval=0.2)
 X_COLUMNS = (
@@ -31,8 +31,9 @@ X_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield from shared_session(request)
+def session(snowpark_session: Any) -> Any:
+    """The shared embedded warehouse session (tests/conftest.py)."""
+    return snowpark_session
 
 
 @pytest.fixture(scope="module")

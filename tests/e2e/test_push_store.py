@@ -6,7 +6,6 @@ bad sources fail before anything is sent or written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,14 +17,15 @@ from lht.push.options import PushOptions, PushRequest
 from lht.push.plan import plan_push
 from lht.push.source import classify_source
 from lht.push.store import WarehousePushStore
-from tests.e2e.push_support import new_schema, rows, shared_session
+from tests.e2e.push_support import new_schema, rows
 from tests.unit.push.push_builders import contact_describe
 from tests.unit.push.push_fakes import FakeSalesforce
 
 
 @pytest.fixture(scope="module")
-def session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield from shared_session(request)
+def session(snowpark_session: Any) -> Any:
+    """The shared embedded warehouse session (tests/conftest.py)."""
+    return snowpark_session
 
 
 @pytest.fixture
