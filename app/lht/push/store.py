@@ -25,6 +25,7 @@ from lht.push.source import PushSource
 from lht.state.bootstrap import ensure_state_tables
 from lht.state.locks import TargetLock
 from lht.warehouse import push_statements as ps
+from lht.warehouse import reader
 from lht.warehouse import statements as st
 from lht.warehouse.identifiers import TableName
 from lht.warehouse.runner import StatementRunner
@@ -110,7 +111,7 @@ class WarehousePushStore:
     def source_columns(self, source: PushSource) -> list[SourceColumn]:
         relation = ps.source_relation(source.kind, source.parts, source.query)
         try:
-            found = ps.source_columns(self.runner, ps.probe_source(relation))
+            found = reader.source_columns(self.runner, ps.probe_source(relation))
         except WarehouseError as exc:
             what = "table/view" if source.kind == "table" else "SELECT"
             raise ConfigError(
@@ -125,7 +126,7 @@ class WarehousePushStore:
         width = len(plan.columns.mappings)
         if not plan.options.only_changed:
             stmt = ps.read_source(relation, order_by=order)
-            for row in ps.stream_rows(self.runner, stmt):
+            for row in reader.stream_rows(self.runner, stmt):
                 yield row[:width], None
             return
         index = plan.columns.match_index
@@ -134,7 +135,7 @@ class WarehousePushStore:
         key = plan.source_columns[index]
         diff = (self.tables, source.identity, plan.sobject, key)
         stmt = ps.read_source(relation, order_by=order, diff=diff)
-        for row in ps.stream_rows(self.runner, stmt):
+        for row in reader.stream_rows(self.runner, stmt):
             yield row[:width], row[width]
 
     def lock(self, plan: PushPlan, run_id: str) -> TargetLock:

@@ -1,10 +1,8 @@
 """SQL for the push feature (Snowflake → Salesforce): source reads and LHT.PUSH_* tables.
 
 Builders are pure and return :class:`~lht.warehouse.statements.Statement` (values bound with
-``?``, identifiers through :mod:`lht.warehouse.identifiers`). Two small helpers at the end
-execute: :func:`source_columns` (a source's column names and value kinds, from Snowpark's
-schema of a ``LIMIT 0`` probe) and :func:`stream_rows` (chunked ``to_local_iterator`` read);
-both map driver errors to WarehouseError like the runner does.
+``?``, identifiers through :mod:`lht.warehouse.identifiers`). They are executed by the runner,
+or read without collecting by :mod:`lht.warehouse.reader` (the probe's schema, streamed rows).
 
 Tables (same DDL as ``sql/setup.sql``; created at runtime with IF NOT EXISTS):
 
@@ -21,14 +19,13 @@ local stand-in, and both are valid Snowflake) and writes the run row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lht.errors import ConfigError, WarehouseError
+from lht.errors import ConfigError
 from lht.model import Column
 from lht.warehouse.identifiers import TableName, quote_identifier, validate_identifier
-from lht.warehouse.runner import DRIVER_ERRORS, StatementRunner, describe_error
 from lht.warehouse.state_statements import timestamp_param
 from lht.warehouse.statements import Statement
 
@@ -46,9 +43,7 @@ __all__ = [
     "insert_results",
     "probe_source",
     "read_source",
-    "source_columns",
     "source_relation",
-    "stream_rows",
 ]
 
 PUSH_RUN_COLUMNS: dict[str, str] = {
@@ -241,57 +236,3 @@ def insert_push_run(t: PushTables, values: Mapping[str, Any]) -> Statement:
         params.append(timestamp_param(values[column]) if is_time else values[column])
     text = f"INSERT INTO {t.runs.sql} ({', '.join(columns)}) SELECT {', '.join(exprs)}"
     return Statement("insert_push_run", text, tuple(params))
-
-
-# -- the two executing helpers (driver errors → WarehouseError, as in the runner) ----------
-
-
-def _kind(datatype: Any) -> str:
-    name = type(datatype).__name__
-    if name == "DecimalType":
-        return "integer" if getattr(datatype, "scale", 0) == 0 else "number"
-    return {
-        "StringType": "string",
-        "LongType": "integer",
-        "IntegerType": "integer",
-        "ShortType": "integer",
-        "ByteType": "integer",
-        "DoubleType": "float",
-        "FloatType": "float",
-        "BooleanType": "boolean",
-        "DateType": "date",
-        "TimestampType": "datetime",
-        "TimeType": "time",
-        "VariantType": "variant",
-        "MapType": "variant",
-        "ArrayType": "variant",
-        "StructType": "variant",
-        "BinaryType": "binary",
-    }.get(name, "other")
-
-
-def source_columns(runner: StatementRunner, stmt: Statement) -> list[tuple[str, str]]:
-    """(name, kind) of each column the probe statement returns, in order."""
-    try:
-        schema = runner.session.sql(stmt.text, params=list(stmt.params)).schema
-    except DRIVER_ERRORS as exc:
-        raise WarehouseError(f"statement {stmt.name} failed: {describe_error(exc)}") from exc
-    return [(_unquote(f.name), _kind(f.datatype)) for f in schema.fields]
-
-
-def _unquote(name: str) -> str:
-    if len(name) >= 2 and name[0] == name[-1] == '"':
-        return name[1:-1].replace('""', '"')
-    return name
-
-
-def stream_rows(runner: StatementRunner, stmt: Statement) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``stmt`` as tuples, fetched in chunks (never the whole result at once)."""
-    if runner.in_transaction:
-        raise WarehouseError(f"{stmt.name}: streaming reads run outside transactions")
-    try:
-        frame = runner.session.sql(stmt.text, params=list(stmt.params))
-        for row in frame.to_local_iterator():
-            yield tuple(row)
-    except DRIVER_ERRORS as exc:
-        raise WarehouseError(f"statement {stmt.name} failed: {describe_error(exc)}") from exc
