@@ -12,56 +12,9 @@ from typing import Any
 from emulator import datagen as g
 from emulator import fieldkit as k
 from emulator.catalog_custom import custom_x
-from emulator.schema import ObjectDef, Schema
+from emulator.schema import FieldDef, ObjectDef, Schema
+from emulator.vocabulary import FIRST, LAST, NOUNS, WORDS
 
-FIRST = [
-    "Ada",
-    "Grace",
-    "Alan",
-    "Linus",
-    "Barbara",
-    "Ken",
-    "Margaret",
-    "Dennis",
-    "Frances",
-    "Edsger",
-]
-LAST = [
-    "Lovelace",
-    "Hopper",
-    "Turing",
-    "Torvalds",
-    "Liskov",
-    "Thompson",
-    "Hamilton",
-    "Ritchie",
-    "Allen",
-    "Dijkstra",
-]
-WORDS = [
-    "Global",
-    "United",
-    "Acme",
-    "Blue",
-    "Northern",
-    "Pacific",
-    "Summit",
-    "Vertex",
-    "Quantum",
-    "Silver",
-]
-NOUNS = [
-    "Media",
-    "Dynamics",
-    "Systems",
-    "Foods",
-    "Energy",
-    "Logistics",
-    "Labs",
-    "Partners",
-    "Works",
-    "Health",
-]
 CITIES = ["San Francisco", "New York", "Austin", "Seattle", "Chicago", "Boston", "Toronto", "Paris"]
 INDUSTRIES = [
     "Agriculture",
@@ -90,6 +43,18 @@ PERSON_LAST = g.choice(LAST)
 
 def _full_name(get: Callable[[str], Any]) -> str:
     return " ".join(p for p in (get("FirstName"), get("LastName")) if p)
+
+
+def _person_name(*between: FieldDef) -> list[FieldDef]:
+    """LastName, FirstName, ``between`` and the formula Name: a person's compound Name."""
+    return [
+        k.string("LastName", 80, PERSON_LAST, nillable=False, compound_field_name="Name"),
+        k.string("FirstName", 40, PERSON_FIRST, compound_field_name="Name"),
+        *between,
+        k.calculated(
+            "Name", "string", "FirstName & ' ' & LastName", _full_name, length=121, name_field=True
+        ),
+    ]
 
 
 def account() -> ObjectDef:
@@ -150,21 +115,13 @@ def contact() -> ObjectDef:
         fields=[
             k.id_field("Contact ID"),
             k.reference("AccountId", "Account", "Account", 0.1, label="Account ID"),
-            k.string("LastName", 80, PERSON_LAST, nillable=False, compound_field_name="Name"),
-            k.string("FirstName", 40, PERSON_FIRST, compound_field_name="Name"),
-            k.picklist(
-                "Salutation",
-                ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."],
-                0.3,
-                compound_field_name="Name",
-            ),
-            k.calculated(
-                "Name",
-                "string",
-                "FirstName & ' ' & LastName",
-                _full_name,
-                length=121,
-                name_field=True,
+            *_person_name(
+                k.picklist(
+                    "Salutation",
+                    ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."],
+                    0.3,
+                    compound_field_name="Name",
+                )
             ),
             *k.address("Mailing", "MailingAddress", STREET, CITY),
             k.fld("Phone", "phone", g.text("(212) 555-{n:04d}", null_rate=0.2), length=40),
@@ -243,16 +200,7 @@ def lead() -> ObjectDef:
         "00Q",
         fields=[
             k.id_field("Lead ID"),
-            k.string("LastName", 80, PERSON_LAST, nillable=False, compound_field_name="Name"),
-            k.string("FirstName", 40, PERSON_FIRST, compound_field_name="Name"),
-            k.calculated(
-                "Name",
-                "string",
-                "FirstName & ' ' & LastName",
-                _full_name,
-                length=121,
-                name_field=True,
-            ),
+            *_person_name(),
             k.string("Company", 255, g.text("{a} {b}", {"a": WORDS, "b": NOUNS}), nillable=False),
             k.picklist(
                 "Status",
@@ -324,16 +272,7 @@ def user() -> ObjectDef:
                 unique=True,
                 id_lookup=True,
             ),
-            k.string("LastName", 80, PERSON_LAST, nillable=False, compound_field_name="Name"),
-            k.string("FirstName", 40, PERSON_FIRST, compound_field_name="Name"),
-            k.calculated(
-                "Name",
-                "string",
-                "FirstName & ' ' & LastName",
-                _full_name,
-                length=121,
-                name_field=True,
-            ),
+            *_person_name(),
             k.fld("Email", "email", g.text("user{n}@lht.local"), length=128, nillable=False),
             k.string("Alias", 8, g.text("u{n}"), nillable=False),
             k.boolean("IsActive", g.boolean(0.9)),

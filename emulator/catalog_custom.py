@@ -9,19 +9,7 @@ from typing import Any
 from emulator import datagen as g
 from emulator import fieldkit as k
 from emulator.schema import ObjectDef
-
-WORDS = [
-    "Global",
-    "United",
-    "Acme",
-    "Blue",
-    "Northern",
-    "Pacific",
-    "Summit",
-    "Vertex",
-    "Quantum",
-    "Silver",
-]
+from emulator.vocabulary import WORDS
 
 
 def _total(get: Callable[[str], Any]) -> float | None:
