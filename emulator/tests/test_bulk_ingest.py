@@ -11,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from emulator import bulk_ingest, bulk_query
-from emulator.http import Headers, Request, Response, parse_api_version
 from emulator.ids import make_id
 from emulator.org import Org
-from emulator.routing import Router
 from emulator.soql import parse
+from emulator.tests.bulk_api import Api
 from emulator.writes import RecordRule
 
 FIXTURES = Path("/work/shared/fixtures/salesforce/bulk2")
@@ -26,29 +24,6 @@ JOBS = f"{BASE}/jobs/ingest"
 
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
-
-
-class Api:
-    """Calls the bulk routes in-process, through the router pipeline the HTTP server uses."""
-
-    def __init__(self, org: Org) -> None:
-        self.org = org
-        self.router = Router()
-        bulk_query.register(self.router)
-        bulk_ingest.register(self.router)
-        self.token, _ = org.auth.issue("005Dn0000000000AAA", "cid", org.clock.now())
-
-    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> Response:
-        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
-        raw = (
-            body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
-        )
-        req = Request(method, path, kw.pop("query", {}), Headers(headers.items()), raw,
-                      parse_api_version(path))  # fmt: skip
-        return self.router.dispatch(self.org, req)
-
-    def json(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
-        return json.loads(self.call(method, path, body, **kw).body)
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from emulator import bulk_ingest, bulk_query
-from emulator.http import Headers, Request, Response, SalesforceHttpError, parse_api_version
+from emulator.http import Response, SalesforceHttpError
 from emulator.ids import make_id
 from emulator.org import Org
-from emulator.routing import Router
 from emulator.soql import parse
+from emulator.tests.bulk_api import Api
 
 FIXTURES = Path("/work/shared/fixtures/salesforce/bulk2")
 BASE = "/services/data/v62.0"
@@ -29,29 +28,6 @@ def _fixture(name: str) -> Any:
     if response is None:
         return data
     return response.get("jsonBody") or json.loads(response["body"])
-
-
-class Api:
-    """Calls the bulk routes in-process, through the same router pipeline the server uses."""
-
-    def __init__(self, org: Org) -> None:
-        self.org = org
-        self.router = Router()
-        bulk_query.register(self.router)
-        bulk_ingest.register(self.router)
-        self.token, _ = org.auth.issue("005Dn0000000000AAA", "cid", org.clock.now())
-
-    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> Response:
-        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
-        raw = (
-            body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
-        )
-        query = {k: str(v) for k, v in kw.pop("query", {}).items()}
-        req = Request(method, path, query, Headers(headers.items()), raw, parse_api_version(path))
-        return self.router.dispatch(self.org, req)
-
-    def json(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
-        return json.loads(self.call(method, path, body, **kw).body)
 
 
 def content(response: Response) -> bytes:
