@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from lht.push.columns import SourceColumn
 from lht.push.options import PushOptions, PushRequest
-from lht.salesforce.describe import Field, SObjectDescribe
-
-
-def field(name: str, ftype: str = "string", **overrides: object) -> Field:
-    base = Field(
-        name=name,
-        type=ftype,
-        label=name,
-        length=255 if ftype == "string" else 0,
-        precision=0,
-        scale=0,
-        digits=0,
-        nillable=True,
-        calculated=False,
-        compound_field_name=None,
-        external_id=False,
-        id_lookup=name == "Id",
-        unique=False,
-        createable=name != "Id",
-        updateable=name != "Id",
-        reference_to=(),
-        relationship_name=None,
-        picklist_values=(),
-        is_compound=ftype in ("address", "location"),
-    )
-    return replace(base, **overrides)  # type: ignore[arg-type]
+from lht.salesforce.describe import SObjectDescribe
+from tests.unit.describe_builders import field
 
 
 def contact_describe(**flags: bool) -> SObjectDescribe:

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from lht.salesforce.describe import Field, SObjectDescribe
 from lht.sync.options import SyncOptions, SyncRequest
+from tests.unit.describe_builders import field
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-def field(name: str, ftype: str = "string", **overrides: object) -> Field:
-    base = Field(
-        name=name,
-        type=ftype,
-        label=name,
-        length=255 if ftype == "string" else 0,
-        precision=0,
-        scale=0,
-        digits=0,
-        nillable=True,
-        calculated=False,
-        compound_field_name=None,
-        external_id=False,
-        id_lookup=name == "Id",
-        unique=False,
-        createable=True,
-        updateable=True,
-        reference_to=(),
-        relationship_name=None,
-        picklist_values=(),
-        is_compound=ftype in ("address", "location"),
-    )
-    return replace(base, **overrides)  # type: ignore[arg-type]
 
 
 def account_describe(*extra: Field, watermark: bool = True) -> SObjectDescribe:
