@@ -24,6 +24,11 @@ def run(req, store, sf=None):
     return summary, sf
 
 
+def bulk_upsert(**options):
+    """An upsert on Ext_Id__c that always goes through Bulk ingest jobs."""
+    return request("upsert", external_id_field="Ext_Id__c", collections_threshold=0, **options)
+
+
 def upsert_store(n: int, prefix: str = "N") -> MemoryStore:
     rows = [(f"{prefix}{i}", f"E{i}") for i in range(n)]
     return MemoryStore(cols("LASTNAME:string", "EXT_ID__C:string"), rows)
@@ -67,12 +72,7 @@ def test_push_over_threshold_uses_bulk_and_keys_results():
 
 def test_push_splits_jobs_by_bytes():
     store = upsert_store(300)
-    summary, sf = run(
-        request(
-            "upsert", external_id_field="Ext_Id__c", collections_threshold=0, max_job_bytes=1024
-        ),
-        store,
-    )
+    summary, sf = run(bulk_upsert(max_job_bytes=1024), store)
     assert len(sf.jobs) > 2
     assert all(len(u) <= 1024 and u.startswith(b"LastName,Ext_Id__c\n") for u in sf.uploads)
     assert summary.rows_sent == 300 == summary.succeeded
@@ -81,9 +81,7 @@ def test_push_splits_jobs_by_bytes():
 
 def test_push_failed_rows_make_run_unsuccessful_with_error_text():
     store = MemoryStore(cols("LASTNAME:string", "EXT_ID__C:string"), [("ok", "E1"), ("FAIL", "E2")])
-    summary, _ = run(
-        request("upsert", external_id_field="Ext_Id__c", collections_threshold=0), store
-    )
+    summary, _ = run(bulk_upsert(), store)
     assert (summary.success, summary.status, summary.failed, summary.succeeded) == (
         False,
         "PARTIAL",
@@ -120,9 +118,7 @@ def test_push_failed_job_rows_are_unprocessed_with_reason():
     store = upsert_store(2)
     sf = FakeSalesforce(contact_describe())
     sf.fail_job_state = "Failed"
-    summary, _ = run(
-        request("upsert", external_id_field="Ext_Id__c", collections_threshold=0), store, sf
-    )
+    summary, _ = run(bulk_upsert(), store, sf)
     assert (summary.success, summary.unprocessed, summary.status) == (False, 2, "FAILED")
     assert all("InvalidBatch : boom" in r.error for r in store.results)
 
@@ -132,13 +128,7 @@ def test_push_upload_error_records_earlier_jobs_then_raises():
     sf = FakeSalesforce(contact_describe())
     sf.fail_upload_at = 2
     with pytest.raises(SalesforceUnavailable):
-        run(
-            request(
-                "upsert", external_id_field="Ext_Id__c", collections_threshold=0, max_job_bytes=2048
-            ),
-            store,
-            sf,
-        )
+        run(bulk_upsert(max_job_bytes=2048), store, sf)
     assert sf.aborted == [sf.jobs[1].id]
     run_row = store.runs[0]
     assert run_row["STATUS"] == "FAILED" and not run_row["SUCCESS"]
@@ -152,20 +142,12 @@ def test_push_commit_failure_falls_back_to_run_row_only():
     sf = FakeSalesforce(contact_describe())
     sf.fail_upload_at = 1
     with pytest.raises(SalesforceUnavailable):
-        run(
-            request(
-                "upsert", external_id_field="Ext_Id__c", collections_threshold=0, max_job_bytes=2048
-            ),
-            store,
-            sf,
-        )
+        run(bulk_upsert(max_job_bytes=2048), store, sf)
     assert store.failed_runs[0]["STATUS"] == "FAILED"
 
 
 def test_push_only_changed_sends_only_changed_rows():
-    req = request(
-        "upsert", external_id_field="Ext_Id__c", only_changed=True, collections_threshold=0
-    )
+    req = bulk_upsert(only_changed=True)
     store = upsert_store(4)
     first, _sf1 = run(req, store)
     assert first.rows_sent == 4
@@ -239,15 +221,7 @@ def test_push_bad_source_fails_before_describe():
 
 def test_push_poll_timeout_passed_to_wait():
     store = upsert_store(3)
-    _, sf = run(
-        request(
-            "upsert",
-            external_id_field="Ext_Id__c",
-            collections_threshold=0,
-            poll_timeout_seconds=12,
-        ),
-        store,
-    )
+    _, sf = run(bulk_upsert(poll_timeout_seconds=12), store)
     assert sf.waits == [12.0]
 
 
@@ -265,7 +239,7 @@ def test_push_releases_lock_after_failure():
     sf = FakeSalesforce(contact_describe())
     sf.fail_upload_at = 1
     with pytest.raises(SalesforceUnavailable):
-        push(request("upsert", external_id_field="Ext_Id__c", collections_threshold=0), sf, store)
+        push(bulk_upsert(), sf, store)
     assert store.locked_by is None
 
 
