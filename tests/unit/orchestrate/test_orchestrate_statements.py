@@ -7,10 +7,8 @@ Regenerate snapshots with ``LHT_UPDATE_SNAPSHOTS=1 pytest tests/unit/orchestrate
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlglot
@@ -20,8 +18,10 @@ from lht.orchestrate.config import ConfigEntry
 from lht.orchestrate.graph import Compute, drop_statements, plan_graph, schedule_statements
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse.statements import Statement
+from tests.sql_checks import SNAPSHOTS as SNAPSHOT_ROOT
+from tests.sql_checks import assert_parses_as_snowflake, assert_snapshot
 
-SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "orchestrate"
+SNAPSHOTS = SNAPSHOT_ROOT / "orchestrate"
 NOW = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 T = ost.OrchestrateTables()
 ENTRIES = (
@@ -59,19 +59,9 @@ def _statements() -> dict[str, Statement]:
 @pytest.mark.parametrize("name", sorted(_statements()))
 def test_orchestrate_statement_parses_and_matches_snapshot(name: str) -> None:
     stmt = _statements()[name]
-    parsed = sqlglot.parse(stmt.text, read="snowflake")
-    assert len(parsed) == 1 and parsed[0] is not None
-    assert not isinstance(parsed[0], sqlglot.exp.Command), "fell back to an unparsed command"
-    assert stmt.text.count("?") == len(stmt.params)
+    assert_parses_as_snowflake(stmt)
     assert stmt.ddl == stmt.text.startswith("CREATE")
-    _snapshot(f"{name}.sql", stmt.text)
-
-
-def _snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("LHT_UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(text + "\n")
-    assert path.read_text() == text + "\n"
+    assert_snapshot(SNAPSHOTS / f"{name}.sql", stmt.text)
 
 
 def _graph(compute: str = "COMPUTE_WH"):
@@ -85,7 +75,7 @@ def test_schedule_sql_matches_snapshot(compute: str) -> None:
                 "LHT_SYNC_NIGHTLYX__RAW__A"]  # fmt: skip
     stmts = schedule_statements(_graph(compute), existing)
     name = "serverless" if compute.startswith("SERVERLESS") else "warehouse"
-    _snapshot(f"schedule_{name}.sql", ";\n\n".join(s.text for s in stmts) + ";")
+    assert_snapshot(SNAPSHOTS / f"schedule_{name}.sql", ";\n\n".join(s.text for s in stmts) + ";")
     drops = [s.text for s in stmts if s.name == "drop_task"]
     assert drops == ['DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY__RAW__OLD"']  # other groups kept
 

@@ -5,20 +5,20 @@ Regenerate snapshots with ``LHT_UPDATE_SNAPSHOTS=1 pytest tests/unit/push``.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlglot
 
 from lht.errors import ConfigError
 from lht.warehouse import push_statements as ps
 from lht.warehouse.identifiers import TableName
 from lht.warehouse.statements import Statement
+from tests.sql_checks import SNAPSHOTS as SNAPSHOT_ROOT
+from tests.sql_checks import assert_parses_as_snowflake, assert_snapshot
 
-SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "push"
+SNAPSHOTS = SNAPSHOT_ROOT / "push"
 T = ps.PushTables()
 NOW = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 RESULTS_STG = TableName.of("LHT", "PUSH_RESULTS__LHT_STG_RUN1")
@@ -53,14 +53,8 @@ def statements() -> dict[str, Statement]:
 @pytest.mark.parametrize("name", sorted(statements()))
 def test_push_statement_parses_as_snowflake_and_matches_snapshot(name):
     stmt = statements()[name]
-    parsed = sqlglot.parse(stmt.text, read="snowflake")
-    assert len(parsed) == 1 and parsed[0] is not None
-    assert not isinstance(parsed[0], sqlglot.exp.Command), "fell back to an unparsed command"
-    assert stmt.text.count("?") == len(stmt.params)
-    path = SNAPSHOTS / f"{name}.sql"
-    if os.environ.get("LHT_UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(stmt.text + "\n")
-    assert path.read_text() == stmt.text + "\n"
+    assert_parses_as_snowflake(stmt)
+    assert_snapshot(SNAPSHOTS / f"{name}.sql", stmt.text)
 
 
 def test_source_relation_quotes_upper_cased_parts():
