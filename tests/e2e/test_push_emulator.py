@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import emulator
 from emulator.writes import RecordRule
 from lht.push.service import push_sobject
 from lht.salesforce.auth import Credentials
@@ -36,25 +34,9 @@ def session(snowpark_session: Any) -> Any:
     return snowpark_session
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Any]:
-    instance = emulator.Emulator(seed=7, datasets={"Account": 20, "Contact": 20, "X__c": 10})
-    instance.start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
-@pytest.fixture(autouse=True)
-def clean_org(emu: Any) -> Iterator[None]:
-    yield
-    emu.org.rules.clear()
-    emu.org.options.reset()
-
-
 @pytest.fixture
 def client(emu: Any) -> SalesforceClient:
+    """Against tests/e2e/conftest.py's emulator (reset before every test), polling fast."""
     return SalesforceClient(Credentials(emu.base_url, emu.client_id, emu.client_secret),
                             timeout=30.0, poll=POLL)  # fmt: skip
 
