@@ -2,15 +2,18 @@
 
 Staging tables hold every value as raw VARCHAR exactly as the CSV carried it. The MERGE /
 INSERT-SELECT out of staging applies :func:`convert_expression` per column. Conversions are
-the *failing* variants (TO_NUMBER, TO_DATE, CAST ... AS BOOLEAN, never TRY_*): one bad value
-aborts the statement instead of silently becoming NULL.
+the *failing* variants (CAST ... AS NUMBER, TO_DATE, CAST ... AS BOOLEAN, never TRY_*): one
+bad value aborts the statement instead of silently becoming NULL.
 
 Choices (spec §6.3, sync design decisions):
 
 * id / reference / masterrecord → ``VARCHAR(18)``; all text-like types → ``VARCHAR``.
 * int → ``NUMBER(digits or 18, 0)``; long → ``NUMBER(19,0)``; double / currency / percent →
   ``NUMBER(precision, scale)`` when 0 < precision ≤ 38, else ``FLOAT``. Bulk prints Java
-  doubles (``9.5E8``, ``1.0``); TO_NUMBER parses the exponent form and rounds to the scale.
+  doubles (``9.5E8``, ``1.0``); ``CAST(x AS NUMBER(p,s))`` (Snowflake's TO_NUMBER(x, p, s))
+  parses the exponent form and rounds to the scale. The CAST form, not TO_NUMBER(x, p, s):
+  the local stand-in renders a MERGE source through sqlglot's generic dialect, which turns
+  TO_NUMBER into a DOUBLE cast and loses digits (131.489287 → 131.489286999999984).
 * datetime → ``TIMESTAMP_NTZ(3)`` holding UTC. Values arrive as ``2023-10-22T06:25:12.000Z``
   (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are CAST with the AUTO
   input format (explicit TO_TIMESTAMP format strings are not supported by the local
@@ -146,7 +149,7 @@ def convert_expression(sql_type: str, column_sql: str) -> str:
     base, first, second = _parse(sql_type)
     if base in {"NUMBER", "DECIMAL", "NUMERIC"}:
         precision = first if first is not None else _MAX_PRECISION
-        return f"TO_NUMBER({column_sql}, {precision}, {second or 0})"
+        return f"CAST({column_sql} AS NUMBER({precision}, {second or 0}))"
     template = _CONVERSIONS.get(base)
     if template is None:
         raise ConfigError(f"no conversion from staging text to column type {sql_type!r}")

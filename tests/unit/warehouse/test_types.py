@@ -77,9 +77,9 @@ def test_snowflake_type_edge_cases(sf_type: str, kwargs: dict[str, int], expecte
     [
         ("VARCHAR(18)", 'd."X"'),
         ("VARCHAR", 'd."X"'),
-        ("NUMBER(18,2)", 'TO_NUMBER(d."X", 18, 2)'),
-        ("NUMBER(19,0)", 'TO_NUMBER(d."X", 19, 0)'),
-        ("number(9, 0)", 'TO_NUMBER(d."X", 9, 0)'),
+        ("NUMBER(18,2)", 'CAST(d."X" AS NUMBER(18, 2))'),
+        ("NUMBER(19,0)", 'CAST(d."X" AS NUMBER(19, 0))'),
+        ("number(9, 0)", 'CAST(d."X" AS NUMBER(9, 0))'),
         ("FLOAT", 'TO_DOUBLE(d."X")'),
         ("BOOLEAN", 'CAST(d."X" AS BOOLEAN)'),
         ("DATE", "TO_DATE(d.\"X\", 'YYYY-MM-DD')"),
