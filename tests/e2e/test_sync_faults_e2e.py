@@ -102,20 +102,44 @@ class FailingRunner:
 
 @pytest.mark.parametrize(
     ("fail_on", "options"),
-    [("insert_from_staging", {}), ("apply_updates", {}), ("apply_inserts", {}),
-     ("update_state", {}), ("update_run", {}), ("replace_table", {"force_full_sync": True})],
+    [("merge_from_staging", {}), ("update_state", {}), ("update_run", {}),
+     ("merge_from_staging", {"force_full_sync": True}),
+     ("flag_absent_rows", {"force_full_sync": True}),
+     ("update_state", {"force_full_sync": True})],
 )  # fmt: skip
 def test_e2e_failure_between_copy_and_commit_changes_nothing(emu, h, runner, fail_on, options):
     before = first_sync_then_change(emu, h)
     wrapped = FailingRunner(runner, fail_on)
     result = h.sync("Account", "accounts", runner=wrapped, **options)
     assert "injected failure" in result["error"] and "__LHT_STG_" in result["error"]
+    assert f"files @LHT.LHT_STAGE/Account/{result['run_id']}/" in result["error"]
     assert snapshot(h, "accounts") == before
-    assert (
-        h.runs("accounts")[-1]["STATUS"] == ("SUCCESS" if fail_on == "insert_run" else "FAILED")
-        or True
-    )
+    # failing every update_run also fails the failed-row write (said in the error)
+    expected = "RUNNING" if fail_on == "update_run" else "FAILED"
+    assert h.runs("accounts")[-1]["STATUS"] == expected
     assert h.sync("Account", "accounts")["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_first_sync_failing_before_rename_names_the_new_table(h, runner):
+    result = h.sync("Account", "accounts", runner=FailingRunner(runner, "rename_table"))
+    assert result["success"] is False
+    for kept in ("__LHT_STG_", "__LHT_NEW_", "files @LHT.LHT_STAGE/Account/"):
+        assert kept in result["error"]
+    assert not h.table_exists("accounts") and h.state("accounts") == []
+    assert h.sync("Account", "accounts")["success"]
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_first_sync_dying_between_rename_and_state_commit_converges(emu, h, runner):
+    """The rename is DDL (commits on its own): a failure after it leaves the loaded table
+    without a watermark, so the rerun is a full sync again and converges."""
+    result = h.sync("Account", "accounts", runner=FailingRunner(runner, "update_state"))
+    assert result["success"] is False and "__LHT_NEW_" not in result["error"]
+    assert h.table_exists("accounts") and h.state("accounts") == []
+    emu.org.update("Account", sorted(h.rows("accounts"))[0], {"Name": "Changed meanwhile"})
+    rerun = h.sync("Account", "accounts")
+    assert rerun["success"] and rerun["sync_mode"] == "full"
     assert h.differences("Account", "accounts") == []
 
 

@@ -4,6 +4,7 @@ façade, sync_many, the per-target lock, and a removed Salesforce field."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -113,4 +114,11 @@ def test_e2e_changed_type_is_reported_not_coerced_until_full_rebuild(emu, h, run
     full = h.sync("Account", "accounts", force_full_sync=True)
     assert full["success"], full["error"]
     assert h.rows("accounts")[target]["NAME"] == "Not a number"
+    assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_missing_target_schema_is_created_by_the_first_sync(h):
+    h.schema = f"NEW_{uuid.uuid4().hex[:8].upper()}"
+    result = h.sync("Account", "accounts")
+    assert result["success"], result["error"]
     assert h.differences("Account", "accounts") == []

@@ -11,27 +11,11 @@ import pytest
 from lht.errors import WarehouseError
 from lht.warehouse import statements as st
 from lht.warehouse.identifiers import TableName
-from lht.warehouse.runner import MergeCounts, StatementRunner, merge_counts
+from lht.warehouse.runner import StatementRunner, merge_counts
 from lht.warehouse.stage import StageWriter
 from tests.warehouse.builders import ACCOUNT_COLUMNS, MODSTAMP, csv_page, row, run_id
 
 STAGE = "LHT.LHT_STAGE"
-
-
-def _apply_in_transaction(
-    runner: StatementRunner, target: TableName, staging: TableName, rid: str, policy: str
-) -> MergeCounts:
-    typed = st.typed_staging_table(target.table, rid)
-    runner.run(st.create_staging_table(typed, ACCOUNT_COLUMNS, typed=True))
-    runner.run(st.insert_from_staging(typed, staging, ACCOUNT_COLUMNS, order=MODSTAMP))
-    total = MergeCounts()
-    with runner.transaction() as tx:
-        for stmt in st.apply_changes(target, typed, ACCOUNT_COLUMNS, delete_policy=policy):  # type: ignore[arg-type]
-            got = merge_counts(tx.run(stmt))
-            total = MergeCounts(total.inserted + got.inserted, total.updated + got.updated,
-                                total.deleted + got.deleted)  # fmt: skip
-    runner.run(st.drop_table(typed))
-    return total
 
 
 def _load(
@@ -51,8 +35,6 @@ def _load(
     runner.run(st.create_staging_table(staging, ACCOUNT_COLUMNS))
     runner.run(st.copy_into_staging(staging, STAGE, "Account", rid))
     runner.run(st.create_table(target, ACCOUNT_COLUMNS, if_not_exists=True))
-    if path == "apply":
-        return _apply_in_transaction(runner, target, staging, rid, delete_policy), staging
     stmt = st.merge_from_staging(
         target,
         staging,
@@ -60,6 +42,9 @@ def _load(
         order=MODSTAMP,
         delete_policy=delete_policy,  # type: ignore[arg-type]
     )
+    if path == "transaction":  # as the sync applies it: inside BEGIN ... COMMIT
+        with runner.transaction() as tx:
+            return merge_counts(tx.run(stmt)), staging
     return merge_counts(runner.run(stmt)), staging
 
 
@@ -104,7 +89,7 @@ def test_merge_bulk_values_converted_with_types(
         assert b[column] is None, column
 
 
-@pytest.mark.parametrize("path", ["merge", "apply"])
+@pytest.mark.parametrize("path", ["merge", "transaction"])
 def test_merge_duplicate_ids_keeps_greatest_modstamp(
     runner: StatementRunner, wh_session: Any, schema: str, path: str
 ) -> None:
@@ -118,7 +103,7 @@ def test_merge_duplicate_ids_keeps_greatest_modstamp(
     assert _rows(runner, target)["001A"]["NAME"] == "new"
 
 
-@pytest.mark.parametrize("path", ["merge", "apply"])
+@pytest.mark.parametrize("path", ["merge", "transaction"])
 def test_merge_second_load_updates_and_inserts(
     runner: StatementRunner, wh_session: Any, schema: str, path: str
 ) -> None:
@@ -134,7 +119,7 @@ def test_merge_second_load_updates_and_inserts(
     assert got["001A"]["NAME"] == "Acme 2"
 
 
-@pytest.mark.parametrize("path", ["merge", "apply"])
+@pytest.mark.parametrize("path", ["merge", "transaction"])
 def test_merge_soft_policy_keeps_deleted_rows_flagged(
     runner: StatementRunner, wh_session: Any, schema: str, path: str
 ) -> None:
@@ -152,7 +137,7 @@ def test_merge_soft_policy_keeps_deleted_rows_flagged(
     assert got["001B"]["ISDELETED"] is False
 
 
-@pytest.mark.parametrize("path", ["merge", "apply"])
+@pytest.mark.parametrize("path", ["merge", "transaction"])
 def test_merge_hard_policy_deletes_and_skips_deleted_rows(
     runner: StatementRunner, wh_session: Any, schema: str, path: str
 ) -> None:
@@ -183,7 +168,8 @@ def test_merge_hard_policy_deletes_and_skips_deleted_rows(
     ],
 )
 @pytest.mark.parametrize(
-    ("path", "failing"), [("merge", "merge_from_staging"), ("apply", "insert_from_staging")]
+    ("path", "failing"),
+    [("merge", "merge_from_staging"), ("transaction", "merge_from_staging")],
 )
 def test_load_bad_value_fails_loudly_and_leaves_target(  # noqa: PLR0917 - fixtures
     runner: StatementRunner,

@@ -91,20 +91,43 @@ def test_full_sync_in_place_one_transaction_applies_delete_policy(  # noqa: PLR0
     runner.run(st.merge_from_staging(live, first, ACCOUNT_COLUMNS, order=MODSTAMP))
     rows = [row("001A", name="x"), row("001C"), row("001D", deleted="true")]
     staging = _staged(runner, wh_session, live.table, rows)
-    typed = st.typed_staging_table(live.table, run_id())
-    runner.run(st.create_staging_table(typed, ACCOUNT_COLUMNS, typed=True))
-    runner.run(st.insert_from_staging(typed, staging, ACCOUNT_COLUMNS, order=MODSTAMP))
+    merge = st.merge_from_staging(live, staging, ACCOUNT_COLUMNS, order=MODSTAMP,
+                                  delete_policy=policy, guard=False)  # type: ignore[arg-type]  # fmt: skip
+    gone = (
+        st.flag_absent_rows(live, staging, ACCOUNT_COLUMNS)
+        if policy == "soft"
+        else st.delete_absent_rows(live, staging, ACCOUNT_COLUMNS)
+    )
     with runner.transaction() as tx:
-        for stmt in st.apply_changes(live, typed, ACCOUNT_COLUMNS, delete_policy=policy):  # type: ignore[arg-type]
-            tx.run(stmt)
-        gone = (
-            st.flag_absent_rows(live, typed)
-            if policy == "soft"
-            else st.delete_absent_rows(live, typed)
-        )
+        tx.run(merge)
         counts = merge_counts(tx.run(gone))
     assert counts.updated + counts.deleted == absent
     assert _ids(runner, live) == expected
+
+
+def test_merge_guard_never_rolls_a_row_back_full_merge_does(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    """Incremental MERGE updates a row only when the staged stamp is not older; the full
+    sync's unguarded MERGE takes Salesforce's row as it is."""
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    newer = row("001A", name="newer", modstamp="2024-02-01T00:00:00.000Z")
+    runner.run(st.merge_from_staging(live, _staged(runner, wh_session, live.table, [newer]),
+                                     ACCOUNT_COLUMNS, order=MODSTAMP))  # fmt: skip
+    older = row("001A", name="older", modstamp="2024-01-01T00:00:00.000Z")
+    same = row("001B", name="same")
+    staging = _staged(runner, wh_session, live.table, [older, same])
+    with runner.transaction() as tx:
+        counts = merge_counts(tx.run(st.merge_from_staging(live, staging, ACCOUNT_COLUMNS,
+                                                           order=MODSTAMP)))  # fmt: skip
+    assert (counts.inserted, counts.updated) == (1, 0)
+    names = runner.run(st.Statement("r", f'SELECT "NAME" FROM {live.sql} WHERE "ID" = \'001A\''))
+    assert names[0]["NAME"] == "newer"
+    full = st.merge_from_staging(live, staging, ACCOUNT_COLUMNS, order=MODSTAMP, guard=False)
+    assert merge_counts(runner.run(full)).updated == 2
+    names = runner.run(st.Statement("r", f'SELECT "NAME" FROM {live.sql} WHERE "ID" = \'001A\''))
+    assert names[0]["NAME"] == "older"
 
 
 def test_replace_table_keeps_declared_types(

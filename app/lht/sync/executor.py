@@ -2,11 +2,13 @@
 
 Sequence (README "How a sync runs"): validate the target → ensure state tables → take the
 target's lock → describe → plan → COUNT() estimate → choose method → extract pages to the
-stage and COPY them into a TRANSIENT staging table → apply: incremental = ALTER ADD COLUMN
-for drift, then ONE transaction (MERGE + watermark + run row); full = build a new table and
-swap it in, then the watermark + run row → cleanup. Any failure ends in ``success: False``
+stage and COPY them into a TRANSIENT staging table → apply: ALTER ADD COLUMN for drift,
+then ONE transaction (MERGE + watermark + run row; a full run also flags/deletes the rows
+absent from Salesforce in it); a full run with no table yet or changed column types builds
+a new table and renames/swaps it in first → cleanup. Any failure ends in ``success: False``
 with a clear error and a failed SYNC_RUNS row; the target table and watermark stay as they
-were, and the staging table + staged files are kept and named in the error.
+were, and every object the run created (staging table, new table, staged files) is kept and
+named in the error.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def sync_sobject(
     try:
         counts, warnings = _run(request, sf, store, clock, progress)
     except LhtError as exc:
-        error = _describe_error(exc, progress)
+        error = _describe_error(exc, store)
         log.error("sync of %s failed: %s", request.sobject, error)
         error = _record_failure(store, sf, progress, clock, error)
         return _result(request, progress, seconds=timer() - started, sf=sf,
@@ -205,10 +207,13 @@ def _record_failure(
     return error
 
 
-def _describe_error(exc: LhtError, progress: _Progress) -> str:
+def _describe_error(exc: LhtError, store: SyncStore) -> str:
+    """The error text, naming every object the run left behind (staging table, rebuilt
+    ``__LHT_NEW_`` table, staged files) so they can be inspected, then dropped."""
     text = f"{type(exc).__name__}: {exc}"
-    if progress.staging:
-        text += f" [kept for diagnosis: staging table {progress.staging}, files {progress.prefix}]"
+    kept = store.leftovers()
+    if kept:
+        text += f" [kept for diagnosis: {', '.join(kept)}]"
     return text
 
 

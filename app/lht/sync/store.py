@@ -4,17 +4,21 @@ This module sequences statements; it writes no SQL itself (every statement comes
 :mod:`lht.warehouse.statements` / :mod:`lht.warehouse.state_statements` and runs through one
 :class:`~lht.warehouse.runner.StatementRunner`, the only place driver errors are mapped).
 
-Incremental apply: drift ``ADD COLUMN`` (DDL, so before BEGIN) → deduplicated, typed copy
-of the staging rows (conversions fail loudly here, before anything changes) → BEGIN →
-DELETE/UPDATE/INSERT from the typed rows (the transactional form of a MERGE: the local
-stand-in cannot run MERGE inside a transaction) → watermark → run row → COMMIT.
+Incremental apply: drift ``ADD COLUMN`` (DDL, so before BEGIN) → BEGIN → one deduplicated,
+typed MERGE from staging (a matched row changes only when the staged SystemModstamp is not
+older; conversions fail loudly and roll back) → watermark → run row → COMMIT.
 
-Full apply: a new table ``<TABLE>__LHT_NEW_<run>`` is built from staging (plus, with the
-soft policy, rows absent from Salesforce carried over flagged ISDELETED), then swapped in
-with ``CREATE OR REPLACE TABLE ... COPY GRANTS AS SELECT`` (one atomic statement that keeps
-grants), then BEGIN → watermark → run row → COMMIT. A failure before the swap leaves the
-live table untouched; a failure after it leaves the old watermark, which only makes the next
-run re-read more (never less).
+Full apply, live table with unchanged column types: the same, with an unguarded MERGE plus
+the rows absent from Salesforce flagged ISDELETED (soft) or deleted (hard), all in that one
+transaction — atomic with the watermark, grants untouched, unchanged rows not copied.
+
+Full apply, no live table (first sync) or changed column types: ``<TABLE>__LHT_NEW_<run>``
+is loaded from staging (soft policy: absent rows carried over flagged ISDELETED), then put
+in place — ``ALTER TABLE ... RENAME TO`` when there is no live table (no second copy),
+``CREATE OR REPLACE TABLE ... COPY GRANTS AS SELECT`` otherwise — then BEGIN → watermark →
+run row → COMMIT. The rename/replace is DDL and commits on its own: a process dying after it
+leaves the new data with the old watermark (none on a first sync) and a RUNNING run row; the
+rerun re-reads from that watermark (a first sync: full again) and converges.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ class WarehouseSyncStore:
         self.clock = clock
         self.tables = st.StateTables(state_schema)
         self._locks: dict[tuple[str, str], TargetLock] = {}
+        self._tables: list[str] = []  # tables this run created and has not dropped/renamed
+        self._prefixes: list[str] = []  # stage prefixes this run uploaded to
 
     # -- target, state, locks -------------------------------------------------------------
     def target(self, schema: str, table: str) -> Target:
@@ -112,13 +118,22 @@ class WarehouseSyncStore:
         return f"{sobject}/{run_id}/"
 
     def put_file(self, prefix: str, name: str, gz: bytes) -> None:
+        if prefix not in self._prefixes:
+            self._prefixes.append(prefix)
         self.stage.put(f"{prefix}{name}", gz)
 
     def create_staging(self, target: Target, run_id: str, columns: tuple[str, ...]) -> str:
         staging = sql.staging_table(target.table, run_id, self.tables.schema)
         raw = [Column(c, "VARCHAR") for c in columns]
         self.runner.run(sql.create_staging_table(staging, raw))
+        self._tables.append(staging.display)
         return staging.display
+
+    def leftovers(self) -> tuple[str, ...]:
+        """Every object this run created and has not removed (named in a failure's error)."""
+        tables = tuple(f"table {t}" for t in self._tables)
+        files = tuple(f"files @{self.stage.stage_name}/{p}" for p in self._prefixes)
+        return tables + files
 
     def copy_staging(self, staging: str, path: str) -> int:
         stmt = sql.copy_into_staging(_name(staging), self.stage.stage_name, *_segments(path))
@@ -130,38 +145,73 @@ class WarehouseSyncStore:
         for field in plan.drift.add_columns:
             self.runner.run(sql.add_column(live, self._column(field)))
         columns = [self._column(f) for f in plan.fields if column_name(f.name) in plan.load_columns]
-        typed = sql.typed_staging_table(run.target.table, run.run_id, self.tables.schema)
-        self.runner.run(sql.create_staging_table(typed, columns, typed=True))
-        fill = sql.insert_from_staging(typed, _name(staging), columns, key=plan.match_column,
-                                       order=self._order(plan))  # fmt: skip
-        self.runner.run(fill)
         policy = plan.request.options.delete_policy
-        changes = sql.apply_changes(live, typed, columns, key=plan.match_column,
-                                    delete_policy=policy)  # fmt: skip
+        merge = sql.merge_from_staging(live, _name(staging), columns, key=plan.match_column,
+                                       order=self._order(plan), delete_policy=policy)  # fmt: skip
         with self.runner.transaction() as tx:
-            found = [merge_counts(tx.run(stmt)) for stmt in changes]
-            counts = LoadCounts(sum(c.inserted for c in found), sum(c.updated for c in found),
-                                sum(c.deleted for c in found))  # fmt: skip
+            found = merge_counts(tx.run(merge))
+            counts = LoadCounts(found.inserted, found.updated, found.deleted)
             self._commit_state(tx, plan, run, counts)
-        self.runner.run(sql.drop_table(typed))
         return counts
 
     def apply_full(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
+        if plan.table_exists and not plan.drift.type_changes:
+            return self._full_in_place(plan, staging, run)
+        return self._full_rebuild(plan, staging, run)
+
+    def _full_in_place(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
+        """Same column types: MERGE + absent rows flagged/deleted + watermark + run row in
+        ONE transaction (atomic, grants untouched, unchanged rows not copied)."""
+        live = _table(run.target)
+        for field in plan.drift.add_columns:
+            self.runner.run(sql.add_column(live, self._column(field)))
+        columns = [self._column(f) for f in plan.fields]
+        key, policy = plan.match_column, plan.request.options.delete_policy
+        merge = sql.merge_from_staging(live, _name(staging), columns, key=key,
+                                       order=self._order(plan), delete_policy=policy,
+                                       guard=False)  # fmt: skip
+        soft = policy == "soft" and any(c.target_name == sql.IS_DELETED for c in columns)
+        absent = (sql.flag_absent_rows if soft else sql.delete_absent_rows)(
+            live, _name(staging), columns, key=key
+        )
+        with self.runner.transaction() as tx:
+            found = merge_counts(tx.run(merge))
+            gone = merge_counts(tx.run(absent))
+            counts = LoadCounts(found.inserted, found.updated,
+                                found.deleted + gone.updated + gone.deleted)  # fmt: skip
+            self._commit_state(tx, plan, run, counts)
+        return counts
+
+    def _full_rebuild(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
+        """No live table (first sync: rename into place, no copy) or changed column types
+        (rebuild + ``CREATE OR REPLACE ... COPY GRANTS``). The swap is DDL and commits on its
+        own; the watermark + run row follow in their own transaction (README: a crash between
+        the two leaves the old watermark, and the rerun converges)."""
         live = _table(run.target)
         new = TableName.of(live.schema, f"{live.table}__LHT_NEW_{run.run_id[:12]}")
         columns = [self._column(f) for f in plan.fields]
         kept = [Column(c, t) for c, t in self._removed_types(plan).items()]
+        if not plan.table_exists:
+            self.runner.run(sql.create_schema(live.schema))
         self.runner.run(sql.create_table(new, columns + kept, if_not_exists=False))
+        self._tables.append(new.display)
         policy = plan.request.options.delete_policy
         inserted = merge_counts(self.runner.run(sql.insert_from_staging(
             new, _name(staging), columns, key=plan.match_column, order=self._order(plan),
             delete_policy=policy))).inserted  # fmt: skip
-        deleted = self._carry_over(plan, live, new, columns + kept) if plan.table_exists else 0
-        self.runner.run(sql.replace_table(live, new))
+        if plan.table_exists:
+            deleted = self._carry_over(plan, live, new, columns + kept)
+            self.runner.run(sql.replace_table(live, new))
+        else:
+            deleted = 0
+            self.runner.run(sql.rename_table(new, live))
+            self._tables.remove(new.display)
         counts = LoadCounts(inserted=inserted, deleted=deleted)
         with self.runner.transaction() as tx:
             self._commit_state(tx, plan, run, counts)
-        self.runner.run(sql.drop_table(new))
+        if new.display in self._tables:
+            self.runner.run(sql.drop_table(new))
+            self._tables.remove(new.display)
         return counts
 
     def _carry_over(
@@ -200,7 +250,10 @@ class WarehouseSyncStore:
 
     def cleanup(self, staging: str, prefix: str) -> None:
         self.runner.run(sql.drop_table(_name(staging)))
+        self._tables.remove(staging)
         self.stage.remove_prefix(self.runner, *_segments(prefix))
+        if prefix in self._prefixes:
+            self._prefixes.remove(prefix)
 
     # -- helpers ----------------------------------------------------------------------------
     def _column(self, field: Field) -> Column:

@@ -13,22 +13,20 @@ Snowflake semantics the callers must respect:
   reorders binds that appear in WHEN clauses).
 * MERGE inside an explicit transaction works on the stand-in only with the local runtime's
   fakesnow patch (plain fakesnow writes its MERGE helper's metadata to a second DuckDB
-  database, which DuckDB refuses inside a transaction). :func:`apply_changes` is a
-  MERGE-free equivalent (DELETE ... USING / UPDATE ... FROM / INSERT ... WHERE NOT EXISTS
-  from a typed staging table filled by :func:`insert_from_staging`), for callers that want
-  conversion errors to surface before BEGIN.
+  database, which DuckDB refuses inside a transaction).
 * Staging rows are deduplicated per key keeping the greatest watermark value: Snowflake
   rejects a MERGE whose source has duplicate keys (nondeterministic merge).
 
-Full sync, three ways (none drops the live table first):
+Full sync, two ways (neither drops the live table first):
 
-* no live table yet: load ``<TABLE>__LHT_NEW_<run>`` then :func:`rename_table` (no copy);
-* live table, same column types: typed staging + :func:`apply_changes` +
-  :func:`flag_absent_rows` (soft) / :func:`delete_absent_rows` (hard), all inside the commit
-  transaction with the watermark and run row (atomic, grants untouched);
-* column types changed: rebuild a new table (:func:`insert_from_staging`,
-  :func:`insert_absent_rows_as_deleted`) and :func:`replace_table` with COPY GRANTS. DDL, so
-  it commits on its own, before the state transaction.
+* no live table yet, or column types changed: load ``<TABLE>__LHT_NEW_<run>`` with
+  :func:`insert_from_staging` (plus :func:`insert_absent_rows_as_deleted` for the soft policy
+  when a live table exists), then :func:`rename_table` (no live table: no copy) or
+  :func:`replace_table` (COPY GRANTS). DDL, so it commits on its own, before the state
+  transaction;
+* live table, same column types: :func:`merge_from_staging` (``guard=False``: Salesforce is
+  the truth) + :func:`flag_absent_rows` (soft) / :func:`delete_absent_rows` (hard), all inside
+  the commit transaction with the watermark and run row (atomic, grants untouched, no copy).
 """
 
 from __future__ import annotations
@@ -42,6 +40,7 @@ from lht.model import Column
 from lht.warehouse.identifiers import (
     TableName,
     column_identifier,
+    quote_identifier,
     stage_path,
     validate_identifier,
 )
@@ -51,9 +50,9 @@ __all__ = [
     "DeletePolicy",
     "Statement",
     "add_column",
-    "apply_changes",
     "copy_into_staging",
     "count_absent_rows",
+    "create_schema",
     "create_staging_table",
     "create_table",
     "delete_absent_rows",
@@ -66,7 +65,6 @@ __all__ = [
     "replace_table",
     "staging_table",
     "table_columns",
-    "typed_staging_table",
 ]
 
 DeletePolicy = Literal["soft", "hard"]
@@ -93,12 +91,6 @@ def staging_table(table: str, run_id: str, schema: str = "LHT") -> TableName:
     return TableName.of(schema, name)
 
 
-def typed_staging_table(table: str, run_id: str, schema: str = "LHT") -> TableName:
-    """``LHT."<TABLE>__LHT_TYP_<run_id_short>"``: deduplicated rows with target types."""
-    raw = staging_table(table, run_id, schema)
-    return TableName.of(raw.schema, raw.table.replace("__LHT_STG_", "__LHT_TYP_", 1))
-
-
 def _column_list(columns: Sequence[Column]) -> str:
     if not columns:
         raise ConfigError("a table needs at least one column")
@@ -115,19 +107,19 @@ def create_table(table: TableName, columns: Sequence[Column], *, if_not_exists: 
     return Statement("create_table", f"CREATE TABLE{guard} {table.sql} ({defs})", ddl=True)
 
 
-def create_staging_table(
-    staging: TableName, columns: Sequence[Column], *, typed: bool = False
-) -> Statement:
-    """CREATE TRANSIENT TABLE: every column VARCHAR (raw CSV text, converted later), or with
-    ``typed`` the columns' declared types (the typed staging table of :func:`apply_changes`)."""
-    defs = ", ".join(
-        f"{column_identifier(c.name)} {validate_sql_type(c.sql_type) if typed else 'VARCHAR'}"
-        for c in columns
-    )
+def create_staging_table(staging: TableName, columns: Sequence[Column]) -> Statement:
+    """CREATE TRANSIENT TABLE with every column VARCHAR (raw CSV text, converted later)."""
+    defs = ", ".join(f"{column_identifier(c.name)} VARCHAR" for c in columns)
     _column_list(columns)
     return Statement(
         "create_staging_table", f"CREATE TRANSIENT TABLE {staging.sql} ({defs})", ddl=True
     )
+
+
+def create_schema(schema: str) -> Statement:
+    """``CREATE SCHEMA IF NOT EXISTS`` for a target schema (unquoted-identifier rules)."""
+    name = quote_identifier(validate_identifier(schema, "schema name"))
+    return Statement("create_schema", f"CREATE SCHEMA IF NOT EXISTS {name}", ddl=True)
 
 
 def copy_into_staging(staging: TableName, stage: str, *prefix: str) -> Statement:
@@ -180,12 +172,17 @@ def merge_from_staging(
     key: str = "Id",
     order: Column | None = None,
     delete_policy: DeletePolicy = "soft",
+    guard: bool = True,
 ) -> Statement:
-    """MERGE deduplicated staging rows into the target.
+    """MERGE deduplicated, typed staging rows into the target (conversions fail loudly).
 
     ``soft``: rows with IsDeleted = true are upserted like any other (ISDELETED = TRUE kept).
-    ``hard``: they delete the matching target row and are never inserted. The result row has
-    ``number of rows inserted/updated[/deleted]``; read it with :func:`merge_counts`."""
+    ``hard``: they delete the matching target row and are never inserted. With ``guard`` and
+    an ``order`` column a matched row changes only when the staged row is not older
+    (``s.<order> >= t.<order>``): an incremental run never rolls a row back. Full syncs pass
+    ``guard=False`` (Salesforce is the truth; formula values change without the stamp). The
+    result row has ``number of rows inserted/updated/deleted``; read it with
+    :func:`merge_counts`."""
     _check_key(columns, key)
     key_sql = column_identifier(key)
     names = [column_identifier(c.name) for c in columns]
@@ -194,11 +191,15 @@ def merge_from_staging(
     values = ", ".join(f"s.{n}" for n in names)
     hard = delete_policy == "hard" and _has_is_deleted(columns)
     deleted = f"COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
-    clauses = [f"WHEN MATCHED AND {deleted} THEN DELETE"] if hard else []
+    newer = ""
+    if guard and order is not None:
+        stamp = column_identifier(order.name)
+        newer = f" AND (t.{stamp} IS NULL OR s.{stamp} >= t.{stamp})"
+    clauses = [f"WHEN MATCHED AND {deleted}{newer} THEN DELETE"] if hard else []
     if updates:
-        clauses.append(f"WHEN MATCHED THEN UPDATE SET {updates}")
-    guard = f" AND NOT {deleted}" if hard else ""
-    clauses.append(f"WHEN NOT MATCHED{guard} THEN INSERT ({inserts}) VALUES ({values})")
+        clauses.append(f"WHEN MATCHED{newer} THEN UPDATE SET {updates}")
+    insert_guard = f" AND NOT {deleted}" if hard else ""
+    clauses.append(f"WHEN NOT MATCHED{insert_guard} THEN INSERT ({inserts}) VALUES ({values})")
     text = (
         f"MERGE INTO {target.sql} AS t USING ({_deduped_source(staging, columns, key, order)}) "
         f"AS s ON t.{key_sql} = s.{key_sql} " + " ".join(clauses)
@@ -228,71 +229,40 @@ def insert_from_staging(
     return Statement("insert_from_staging", text)
 
 
-def apply_changes(
-    target: TableName,
-    typed: TableName,
-    columns: Sequence[Column],
-    *,
-    key: str = "Id",
-    delete_policy: DeletePolicy = "soft",
-) -> tuple[Statement, ...]:
-    """The transactional equivalent of :func:`merge_from_staging`, from a typed staging
-    table holding one row per key (filled by :func:`insert_from_staging`).
-
-    Run every statement inside one transaction and add up :func:`merge_counts` of each
-    result: ``hard`` first deletes target rows whose staged row has IsDeleted = true (and
-    never inserts such rows); then matched rows are updated and new keys inserted."""
+def _staged_keys(staging: TableName, columns: Sequence[Column], key: str) -> str:
+    """``SELECT <typed key> AS k FROM staging`` (the raw staging columns are VARCHAR)."""
     _check_key(columns, key)
-    key_sql = column_identifier(key)
-    names = [column_identifier(c.name) for c in columns]
-    hard = delete_policy == "hard" and _has_is_deleted(columns)
-    deleted = f"COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
-    out: list[Statement] = []
-    if hard:
-        text = (
-            f"DELETE FROM {target.sql} AS t USING {typed.sql} AS s "
-            f"WHERE t.{key_sql} = s.{key_sql} AND {deleted}"
-        )
-        out.append(Statement("apply_deletes", text))
-    sets = ", ".join(f"{n} = s.{n}" for n in names if n != key_sql)
-    if sets:
-        text = (
-            f"UPDATE {target.sql} AS t SET {sets} FROM {typed.sql} AS s "
-            f"WHERE t.{key_sql} = s.{key_sql}"
-        )
-        out.append(Statement("apply_updates", text))
-    guard = f" AND NOT {deleted}" if hard else ""
-    text = (
-        f"INSERT INTO {target.sql} ({', '.join(names)}) SELECT "
-        + ", ".join(f"s.{n}" for n in names)
-        + f" FROM {typed.sql} AS s WHERE NOT EXISTS (SELECT 1 FROM {target.sql} AS t "
-        f"WHERE t.{key_sql} = s.{key_sql}){guard}"
-    )
-    out.append(Statement("apply_inserts", text))
-    return tuple(out)
+    column = next(c for c in columns if c.target_name == key.upper())
+    typed = convert_expression(column.sql_type, "s." + column_identifier(column.name))
+    return f"SELECT {typed} AS k FROM {staging.sql} AS s"
 
 
-def flag_absent_rows(live: TableName, typed: TableName, *, key: str = "Id") -> Statement:
+def flag_absent_rows(
+    live: TableName, staging: TableName, columns: Sequence[Column], *, key: str = "Id"
+) -> Statement:
     """In-place full sync, soft policy: flag ISDELETED = TRUE on live rows whose key is not in
     the complete load (hard-deleted in Salesforce). Counts as ``number of rows updated``.
 
-    With :func:`apply_changes` in the same transaction this is a full sync without a new
+    With :func:`merge_from_staging` in the same transaction this is a full sync without a new
     table: atomic with the watermark, grants untouched, no copy of unchanged data."""
     key_sql = column_identifier(key)
     flag = column_identifier(IS_DELETED)
     text = (
         f"UPDATE {live.sql} AS l SET {flag} = TRUE WHERE NOT COALESCE(l.{flag}, FALSE) "
-        f"AND NOT EXISTS (SELECT 1 FROM {typed.sql} AS s WHERE s.{key_sql} = l.{key_sql})"
+        f"AND l.{key_sql} NOT IN (SELECT k FROM ({_staged_keys(staging, columns, key)}) AS x "
+        "WHERE k IS NOT NULL)"
     )
     return Statement("flag_absent_rows", text)
 
 
-def delete_absent_rows(live: TableName, typed: TableName, *, key: str = "Id") -> Statement:
+def delete_absent_rows(
+    live: TableName, staging: TableName, columns: Sequence[Column], *, key: str = "Id"
+) -> Statement:
     """In-place full sync, hard policy: delete live rows whose key is not in the load."""
     key_sql = column_identifier(key)
     text = (
-        f"DELETE FROM {live.sql} AS l WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {typed.sql} AS s WHERE s.{key_sql} = l.{key_sql})"
+        f"DELETE FROM {live.sql} AS l WHERE l.{key_sql} NOT IN "
+        f"(SELECT k FROM ({_staged_keys(staging, columns, key)}) AS x WHERE k IS NOT NULL)"
     )
     return Statement("delete_absent_rows", text)
 

@@ -106,6 +106,8 @@ class FakeStore:
     locked_by_other: bool = False
     fail_on: str | None = None
     drop_rows: int = 0
+    staging_name: str | None = None
+    cleaned: bool = False
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -150,7 +152,8 @@ class FakeStore:
 
     def create_staging(self, target: Target, run_id: str, columns: tuple[str, ...]) -> str:
         self._call("create_staging")
-        return f'LHT."{target.table}__LHT_STG_{run_id[:8]}"'
+        self.staging_name = f'LHT."{target.table}__LHT_STG_{run_id[:8]}"'
+        return self.staging_name
 
     def copy_staging(self, staging: str, path: str) -> int:
         self._call("copy_staging")
@@ -183,3 +186,10 @@ class FakeStore:
 
     def cleanup(self, staging: str, prefix: str) -> None:
         self._call("cleanup")
+        self.cleaned = True
+
+    def leftovers(self) -> tuple[str, ...]:
+        if self.staging_name is None or self.cleaned:
+            return ()
+        prefix = next(iter(self.files), "").rsplit("/", 1)[0]
+        return (f"table {self.staging_name}", f"files {prefix}/")

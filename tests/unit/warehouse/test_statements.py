@@ -33,29 +33,25 @@ ORDER = COLUMNS[-1]
 LIVE = TableName.of("raw", "case")
 NEW = TableName.of("raw", "case__lht_new_run1")
 STG = st.staging_table("case", "run-1-abc")
-TYP = st.typed_staging_table("case", "run-1-abc")
 T = sst.StateTables()
 
 
 def _load_statements() -> dict[str, Statement]:
-    apply_soft = st.apply_changes(LIVE, TYP, COLUMNS)
-    apply_hard = st.apply_changes(LIVE, TYP, COLUMNS, delete_policy="hard")
     return {
         "create_target": st.create_table(LIVE, COLUMNS, if_not_exists=True),
         "create_new": st.create_table(NEW, COLUMNS, if_not_exists=False),
         "create_staging": st.create_staging_table(STG, COLUMNS),
-        "create_typed_staging": st.create_staging_table(TYP, COLUMNS, typed=True),
+        "create_schema": st.create_schema("raw"),
         "copy_into_staging": st.copy_into_staging(STG, "LHT.LHT_STAGE", "Case", "run1"),
         "merge_soft": st.merge_from_staging(LIVE, STG, COLUMNS, order=ORDER),
         "merge_hard": st.merge_from_staging(LIVE, STG, COLUMNS, order=ORDER, delete_policy="hard"),
         "merge_no_order": st.merge_from_staging(LIVE, STG, COLUMNS[:2]),
+        "merge_full": st.merge_from_staging(LIVE, STG, COLUMNS, order=ORDER, guard=False),
         "insert_soft": st.insert_from_staging(NEW, STG, COLUMNS, order=ORDER),
         "insert_hard": st.insert_from_staging(NEW, STG, COLUMNS, order=ORDER, delete_policy="hard"),
-        **{f"apply_soft_{i}": s for i, s in enumerate(apply_soft)},
-        **{f"apply_hard_{i}": s for i, s in enumerate(apply_hard)},
         "carry_over": st.insert_absent_rows_as_deleted(NEW, LIVE, COLUMNS),
-        "flag_absent": st.flag_absent_rows(LIVE, TYP),
-        "delete_absent": st.delete_absent_rows(LIVE, TYP),
+        "flag_absent": st.flag_absent_rows(LIVE, STG, COLUMNS),
+        "delete_absent": st.delete_absent_rows(LIVE, STG, COLUMNS),
         "count_absent": st.count_absent_rows(LIVE, NEW),
         "replace_table": st.replace_table(LIVE, NEW),
         "rename_table": st.rename_table(NEW, LIVE),
@@ -132,7 +128,6 @@ def test_merge_binds_only_inside_using_source() -> None:
 
 def test_staging_table_names_are_valid_and_short() -> None:
     assert STG.display == "LHT.CASE__LHT_STG_RUN1ABC"
-    assert TYP.display == "LHT.CASE__LHT_TYP_RUN1ABC"
     long_id = st.staging_table("ACCOUNTS", "0123456789abcdef0123")
     assert long_id.table == "ACCOUNTS__LHT_STG_0123456789AB"
     with pytest.raises(ConfigError):
@@ -153,7 +148,7 @@ def test_column_types_are_validated_before_reaching_sql() -> None:
     with pytest.raises(ConfigError):
         st.create_table(LIVE, bad, if_not_exists=True)
     with pytest.raises(ConfigError):
-        st.create_staging_table(TYP, bad, typed=True)
+        st.create_schema('raw"; DROP')
     with pytest.raises(ConfigError):
         st.add_column(LIVE, bad[1])
 
