@@ -214,3 +214,9 @@ def test_local_warehouse_last_close_stops_server_and_restart_reads_file(tmp_path
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "7"
+
+
+def test_local_session_socket_timeout_allows_long_statements(local_warehouse: Any) -> None:
+    """1M-row COPY/MERGE statements on the stand-in run past the connector's 60 s default."""
+    assert local_warehouse.connection_parameters["socket_timeout"] >= 1800
+    assert local_warehouse.session._conn._conn.socket_timeout >= 1800

@@ -29,6 +29,7 @@ from typing import Any
 import requests
 
 from emulator.bench import _free_port, start_emulator
+from lht.local.runtime import CLIENT_TIMEOUTS
 from lht.model import Column
 from lht.salesforce.auth import Credentials
 from lht.salesforce.client import SalesforceClient
@@ -177,13 +178,12 @@ def _warehouse(configs: dict[str, Any]) -> Iterator[Any]:
     from snowflake.snowpark import Session  # noqa: PLC0415
 
     database = f"LHT_BENCH_{os.getpid()}"
-    # The stand-in answers each statement synchronously; COPY/INSERT of 1M rows on a busy
-    # machine can exceed the connector's default 60 s socket read timeout.
-    session = Session.builder.configs({**configs, "socket_timeout": 1800}).create()
+    session = Session.builder.configs({**configs, **CLIENT_TIMEOUTS}).create()
     runner = StatementRunner(session)
-    for text in (f"CREATE DATABASE IF NOT EXISTS {database}", f"USE DATABASE {database}",
-                 "CREATE SCHEMA IF NOT EXISTS LHT", "CREATE SCHEMA IF NOT EXISTS RAW",
-                 "CREATE STAGE IF NOT EXISTS LHT.LHT_STAGE", "USE SCHEMA LHT"):  # fmt: skip
+    for text in (f"CREATE DATABASE IF NOT EXISTS {database}", f"USE DATABASE {database}"):
+        runner.run(sql.Statement("bench_setup", text, ddl=True))
+    runner.run_all([sql.create_schema("LHT"), sql.create_schema("RAW")])
+    for text in ("CREATE STAGE IF NOT EXISTS LHT.LHT_STAGE", "USE SCHEMA LHT"):
         runner.run(sql.Statement("bench_setup", text, ddl=True))
     yield session
 

@@ -125,6 +125,17 @@ class _Server:
 _SERVER = _Server()
 
 
+#: Client timeouts for sessions on the stand-in. ``network_timeout`` only bounds connect and
+#: retries; the stand-in answers each statement synchronously on one HTTP request, so a
+#: statement over 1M rows (COPY, MERGE) on a busy machine needs a long socket read timeout
+#: (the connector's default would cut it at 60 s).
+CLIENT_TIMEOUTS: dict[str, Any] = {
+    "network_timeout": 5,
+    "login_timeout": 30,
+    "socket_timeout": 1800,
+}
+
+
 def _fakesnow_server_module() -> Any:
     """The ``fakesnow.server`` module (``fakesnow.server`` the attribute is a function until the
     module is first imported, then the module: import it by name to get the module either way)."""
@@ -222,9 +233,7 @@ class LocalWarehouse:
                 "CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False,
                 "FAKESNOW_DB_PATH": str(self.db_dir.resolve()),
             },
-            # the stand-in answers synchronously; this only bounds connect/retry, not queries
-            "network_timeout": 5,
-            "login_timeout": 30,
+            **CLIENT_TIMEOUTS,
         }
 
     def _login(self, port: int) -> Any:
