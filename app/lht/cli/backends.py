@@ -27,10 +27,9 @@ from lht.push.options import PushRequest
 from lht.push.service import push_sobject
 from lht.sync.options import SyncRequest
 from lht.sync.service import client_from_secret, run_sync
-from lht.warehouse.identifiers import quote_identifier, validate_identifier
 from lht.warehouse.orchestrate_statements import OrchestrateTables, select_config, select_status
 from lht.warehouse.runner import StatementRunner
-from lht.warehouse.statements import Statement
+from lht.warehouse.statements import create_schema
 
 __all__ = ["Backend", "LocalBackend", "RemoteBackend", "open_backend"]
 
@@ -132,11 +131,9 @@ class LocalBackend:
         return [e.as_dict() for e in orchestrate_config.list_config(self.session, group)]
 
     def _ensure_schema(self, schema: str) -> None:
-        """Local wiring only (like the demo): deployments create target schemas in setup.sql."""
-        name = quote_identifier(validate_identifier(schema, "schema"))
-        StatementRunner(self.session).run(
-            Statement("create_schema", f"CREATE SCHEMA IF NOT EXISTS {name}", ddl=True)
-        )
+        """Create the target schema up front (a sync creates it too, on its first full load;
+        SYNC_ALL and push do not)."""
+        StatementRunner(self.session).run(create_schema(schema))
 
 
 class RemoteBackend:

@@ -29,7 +29,7 @@ from lht.local.verify import RestReader, compare_rows, warehouse_rows
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import client_from_secret, run_sync
 from lht.warehouse.runner import StatementRunner
-from lht.warehouse.statements import Statement
+from lht.warehouse.statements import create_schema
 
 __all__ = ["main"]
 
@@ -88,10 +88,8 @@ def _scaled(scale: float) -> dict[str, int]:
 
 
 def _run(emu: Emulator, session: Any, out: Out) -> int:
-    # Local wiring only: the demo's target schema (deployments create it in sql/setup.sql).
-    StatementRunner(session).run(
-        Statement("create_schema", f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', ddl=True)
-    )
+    # The first sync would create it too; created up front so the demo's checks can run.
+    StatementRunner(session).run(create_schema(SCHEMA))
     client = client_from_secret()
     results: list[tuple[str, dict[str, Any]]] = []
     out(f"Salesforce emulator at {emu.base_url}; warehouse: embedded (fakesnow)")
