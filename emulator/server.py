@@ -94,6 +94,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header from the org clock (as Salesforce's servers send their own)."""
+        return super().date_time_string(timestamp or self.server.org.clock.now().timestamp())
+
     def do_GET(self) -> None:
         self._handle()
 

@@ -4,6 +4,7 @@ the table and watermark unchanged, and a rerun converges."""
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 import pytest
 
@@ -164,3 +165,23 @@ def test_e2e_bad_input_is_clear_error_and_creates_nothing(h, case):
     assert result["success"] is False and needle in result["error"]
     if schema is None and table.isidentifier():
         assert not h.table_exists(table)
+
+
+@pytest.mark.parametrize("skew_hours", [1, -3])
+def test_e2e_salesforce_clock_skewed_from_local_incremental_converges(emu, h, client, skew_hours):
+    """Windows are planned on Salesforce's clock (HTTP Date), not the local one: with the org
+    clock hours ahead or behind, changed rows are still inside the next window."""
+    emu.org.clock.advance(skew_hours * 3600)
+    first = h.sync("Account", "accounts")
+    assert first["success"], first["error"]
+    server = client.server_time()
+    assert server is not None and abs((server - emu.org.clock.now()).total_seconds()) < 5
+    watermark = datetime.fromisoformat(first["last_modified_date"].replace("Z", "+00:00"))
+    assert abs((watermark - emu.org.clock.now()).total_seconds()) < 60
+    emu.org.clock.advance(60)
+    ids = sorted(h.rows("accounts"))
+    emu.org.update("Account", ids[0], {"Name": "Changed on a skewed clock"})
+    second = h.sync("Account", "accounts")
+    assert second["success"] and second["sync_mode"] == "incremental"
+    assert second["rows_updated"] >= 1
+    assert h.differences("Account", "accounts") == []

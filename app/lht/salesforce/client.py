@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -106,6 +107,10 @@ class SalesforceClient:
     @property
     def instance_url(self) -> str:
         return self.transport.instance_url
+
+    def server_time(self) -> datetime | None:
+        """Salesforce's clock from the last response's ``Date`` header (UTC), or None."""
+        return self.transport.server_time()
 
     def describe(self, sobject: str) -> SObjectDescribe:
         return self.rest.describe(sobject)

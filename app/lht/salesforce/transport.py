@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -154,6 +156,7 @@ class Transport:
         self._calls = 0
         self._api_used: int | None = None
         self._api_max: int | None = None
+        self._server_date: tuple[datetime, float] | None = None
 
     @property
     def usage(self) -> ApiUsage:
@@ -185,6 +188,30 @@ class Transport:
     def invalidate_token(self) -> None:
         with self._token_lock:
             self._token = None
+
+    def server_time(self) -> datetime | None:
+        """Salesforce's clock (UTC, aware): the last response's HTTP ``Date`` plus the time
+        elapsed since on the injected clock; None before any response carried one. ``Date``
+        has whole seconds (truncated), so this runs up to 1 s behind, never ahead."""
+        with self._usage_lock:
+            found = self._server_date
+        if found is None:
+            return None
+        moment, seen = found
+        return moment + timedelta(seconds=max(0.0, self._clock() - seen))
+
+    def _note_date(self, header: str | None) -> None:
+        if not header:
+            return
+        try:
+            moment = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            log.debug("unparseable Date header %r ignored", header)
+            return
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        with self._usage_lock:
+            self._server_date = (moment.astimezone(UTC), self._clock())
 
     def pause(self, retry_number: int, reason: str, retry_after: float | None = None) -> None:
         """Sleep the backoff for ``retry_number``; for callers that retry whole operations."""
@@ -302,6 +329,7 @@ class Transport:
                 continue
             if counted:
                 self._count_call(response.headers.get("Sforce-Limit-Info"))
+            self._note_date(response.headers.get("Date"))
             if response.status_code not in retryable:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))

@@ -34,8 +34,20 @@ log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
-    """The run clock (local, UTC). Salesforce's own clock is not read: see README."""
+    """The local clock (UTC): run rows, locks; the plan's fallback when Salesforce's clock is
+    unknown."""
     return datetime.now(UTC)
+
+
+def salesforce_now(sf: SalesforcePort, clock: Callable[[], datetime]) -> datetime:
+    """The plan's ``now``: Salesforce's clock (the last response's HTTP ``Date``), since the
+    window is compared with SystemModstamp, which Salesforce stamps; the local clock when no
+    response carried a Date header (README "Full and incremental")."""
+    server = sf.server_time()
+    if server is None:
+        log.info("no Date header from Salesforce; planning with the local clock")
+        return clock()
+    return server
 
 
 def new_run_id() -> str:
@@ -131,7 +143,8 @@ def _run_locked(
     progress.sobject = describe.name
     prior = store.read_state(describe.name, target)
     columns = store.table_columns(target)
-    plan = plan_sync(request, describe, prior, columns, now=clock(), type_of=store.column_type)
+    now = salesforce_now(sf, clock)
+    plan = plan_sync(request, describe, prior, columns, now=now, type_of=store.column_type)
     progress.plan = plan
     opts = request.options
     progress.estimate = sf.count(describe.name, plan.count_where)

@@ -57,6 +57,7 @@ class SalesforcePort(Protocol):
     ) -> Any: ...
     @property
     def usage(self) -> Any: ...  # ApiUsage: ``.calls`` = API calls made by this client
+    def server_time(self) -> datetime | None: ...  # Salesforce's clock (HTTP Date), if known
 
 
 @dataclass(frozen=True)

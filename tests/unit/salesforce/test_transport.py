@@ -329,3 +329,22 @@ def test_from_access_token_uses_token_without_login_and_never_refreshes() -> Non
     assert TOKEN not in str(info.value)
     assert adapter.paths == ["GET /services/data/v62.0/limits/"] * 2
     assert adapter.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_server_time_from_last_date_header_advances_with_clock_none_without() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    adapter = ReplayAdapter(
+        token_response(),
+        json_response(LIMITS, Date="Tue, 01 Oct 2024 10:00:00 GMT"),
+        json_response(LIMITS, Date="not a date"),
+    )
+    t = FakeTime()
+    client = make_client(adapter, t)
+    assert client.server_time() is None
+    client.limits()
+    assert client.server_time() == datetime(2024, 10, 1, 10, 0, tzinfo=UTC)
+    t.now += 2.5
+    assert client.server_time() == datetime(2024, 10, 1, 10, 0, 2, 500000, tzinfo=UTC)
+    client.limits()  # an unparseable Date keeps the last good reading
+    assert client.server_time() == datetime(2024, 10, 1, 10, 0, 2, 500000, tzinfo=UTC)

@@ -7,6 +7,7 @@ import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from lht.errors import ConcurrentRunError, ConfigError, SalesforceJobFailed, WarehouseError
@@ -52,6 +53,10 @@ class FakeSalesforce:
         self.fail_job = False
         self.jobs: list[FakeJob] = []
         self.soql: list[str] = []
+        self.server_now: datetime | None = None
+
+    def server_time(self) -> datetime | None:
+        return self.server_now
 
     def describe(self, sobject: str) -> SObjectDescribe:
         self.usage.calls += 1

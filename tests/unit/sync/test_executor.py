@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from fakes import FakeSalesforce, FakeStore, Page
@@ -55,6 +55,18 @@ def test_sync_incremental_uses_merge_path_and_window():
     assert result["sync_method"] == "regular_api_incremental"
     assert "apply_incremental" in store.calls
     assert "SystemModstamp >= 2024-04-29T23:55:00.000Z" in sf.soql[0]
+
+
+def test_sync_plans_with_salesforce_clock_when_known():
+    sf = FakeSalesforce(account_describe(), records(2))
+    sf.server_now = datetime(2024, 5, 1, 11, 0, 0, 456789, tzinfo=UTC)  # local clock: 12:00
+    store = FakeStore(
+        columns={"ID": "VARCHAR"}, prior=PriorState("SystemModstamp", datetime(2024, 4, 30))
+    )
+    result = run(sf, store)
+    assert "SystemModstamp < 2024-05-01T11:00:00.456Z" in sf.soql[0]
+    assert result["last_modified_date"] == "2024-05-01T11:00:00.456Z"
+    assert result["sync_timestamp"] == "2024-05-01T12:00:00.123Z"  # run rows: local clock
 
 
 @pytest.mark.parametrize(
