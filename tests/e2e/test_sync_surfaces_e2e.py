@@ -8,8 +8,10 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
-from lht.salesforce.intelligent_sync import IntelligentSync
+from emulator.faults import FaultRule
+from lht.salesforce.intelligent_sync import IntelligentSync, sync_sobject_intelligent
 from lht.state.locks import TargetLock
 from lht.sync.service import sync_many
 from lht.warehouse import state_statements as sst
@@ -122,3 +124,19 @@ def test_e2e_missing_target_schema_is_created_by_the_first_sync(h):
     result = h.sync("Account", "accounts")
     assert result["success"], result["error"]
     assert h.differences("Account", "accounts") == []
+
+
+def test_e2e_facade_with_old_style_access_token_syncs_and_fails_clearly_on_401(emu, h):
+    token = requests.post(f"{emu.base_url}/services/oauth2/token", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": emu.client_id,
+        "client_secret": emu.client_secret}).json()  # fmt: skip
+    access = {"access_token": token["access_token"], "instance_url": token["instance_url"]}
+    result = sync_sobject_intelligent(h.session, access, "Contact", h.schema, "contacts")
+    assert result["success"], result["error"]
+    assert h.differences("Contact", "contacts") == []
+    emu.org.faults.add(FaultRule(kind="session", path="/sobjects", count=1))
+    failed = sync_sobject_intelligent(h.session, access, "Contact", h.schema, "contacts")
+    assert failed["success"] is False
+    assert "SalesforceAuthError" in failed["error"] and "cannot be refreshed" in failed["error"]
+    assert token["access_token"] not in failed["error"]
+    assert h.runs("contacts")[-1]["STATUS"] == "FAILED"

@@ -7,9 +7,10 @@ planner/executor as the ``LHT.SYNC_SOBJECT`` procedure (this is the one module u
 Compatibility notes:
 
 * ``access_info`` carries client credentials: ``client_id`` + ``client_secret`` and
-  ``login_url`` (the My Domain URL; ``instance_url`` is accepted as an alias). A bare
-  ``access_token`` + ``instance_url`` pair is rejected with a clear error: the client needs
-  credentials it can refresh when a token expires mid-run.
+  ``login_url`` (the My Domain URL; ``instance_url`` is accepted as an alias) — preferred,
+  the client refreshes its token when it expires mid-run. The old shape, ``access_token`` +
+  ``instance_url``, is accepted too, without refresh: if Salesforce rejects the token (401)
+  the run fails with a clear ``SalesforceAuthError`` and a failed run row.
 * ``use_stage`` is accepted and ignored: every method streams through the LHT stage (the
   method is picked by the decision matrix). ``stage_name`` names that stage
   (default ``LHT.LHT_STAGE``).
@@ -30,7 +31,12 @@ from lht.salesforce.client import SalesforceClient
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import failure_result, run_sync
 
-__all__ = ["IntelligentSync", "credentials_from_access_info", "sync_sobject_intelligent"]
+__all__ = [
+    "IntelligentSync",
+    "client_from_access_info",
+    "credentials_from_access_info",
+    "sync_sobject_intelligent",
+]
 
 DEFAULT_STAGE = "LHT.LHT_STAGE"
 
@@ -43,9 +49,23 @@ def credentials_from_access_info(access_info: Mapping[str, Any]) -> Credentials:
     if not (access_info.get("client_id") and access_info.get("client_secret")):
         raise ConfigError(
             "access_info needs client_id and client_secret (plus login_url, the My Domain "
-            "URL); an access_token alone cannot be refreshed and is not supported"
+            "URL), or access_token plus instance_url"
         )
     return Credentials.from_mapping({**access_info, "login_url": login_url})
+
+
+def client_from_access_info(access_info: Mapping[str, Any]) -> SalesforceClient:
+    """A client from ``access_info``: client credentials (refreshing), else an existing
+    ``access_token`` + ``instance_url`` (no refresh: a rejected token fails the run)."""
+    if not isinstance(access_info, Mapping):
+        raise ConfigError("access_info must be a dict")
+    has_credentials = access_info.get("client_id") or access_info.get("client_secret")
+    token, instance_url = access_info.get("access_token"), access_info.get("instance_url")
+    if not has_credentials and token:
+        if not instance_url:
+            raise ConfigError("access_info with an access_token also needs instance_url")
+        return SalesforceClient.from_access_token(str(instance_url), str(token))
+    return SalesforceClient(credentials_from_access_info(access_info))
 
 
 class IntelligentSync:
@@ -91,9 +111,7 @@ class IntelligentSync:
                     "force_full_sync": force_full_sync,
                 }
             )
-            client = self._client or SalesforceClient(
-                credentials_from_access_info(self.access_info)
-            )
+            client = self._client or client_from_access_info(self.access_info)
         except LhtError as exc:
             return failure_result(entry, f"{type(exc).__name__}: {exc}")
         request = SyncRequest(sobject, schema, table, opts)

@@ -259,6 +259,12 @@ class Transport:
                 log.info("%s: session invalid; refreshing the token once and replaying", where)
                 self._drop_token(token)
                 continue
+            if response.status_code == 401 and self._credentials is None:
+                error = map_error(response, where, token)
+                raise SalesforceAuthError(
+                    f"{error} (an access token given without client credentials cannot be "
+                    "refreshed; pass client_id/client_secret or a fresh token)"
+                )
             if response.status_code >= 400:
                 raise map_error(response, where, token)
             return response

@@ -6,7 +6,11 @@ from sync_builders import account_describe
 
 from lht.errors import ConfigError
 from lht.salesforce import intelligent_sync as legacy
-from lht.salesforce.intelligent_sync import IntelligentSync, credentials_from_access_info
+from lht.salesforce.intelligent_sync import (
+    IntelligentSync,
+    client_from_access_info,
+    credentials_from_access_info,
+)
 
 
 def test_credentials_from_access_info_accepts_instance_url_alias():
@@ -16,15 +20,24 @@ def test_credentials_from_access_info_accepts_instance_url_alias():
     assert creds.login_url == "https://x.my.salesforce.com"
 
 
-def test_credentials_from_access_info_rejects_bare_token():
-    with pytest.raises(ConfigError, match="access_token alone"):
-        credentials_from_access_info({"access_token": "t", "instance_url": "https://x"})
+def test_client_from_access_info_token_and_instance_url_makes_non_refreshing_client():
+    client = client_from_access_info(
+        {"access_token": "t", "instance_url": "https://x.my.salesforce.com"}
+    )
+    assert client.instance_url == "https://x.my.salesforce.com"
+
+
+def test_client_from_access_info_token_without_instance_url_is_config_error():
+    with pytest.raises(ConfigError, match="instance_url"):
+        client_from_access_info({"access_token": "t"})
 
 
 def test_intelligent_sync_bad_access_info_returns_failure_not_raise():
     result = legacy.sync_sobject_intelligent(object(), {"access_token": "t"}, "Account", "raw", "t")
-    assert result["success"] is False and "client_id" in result["error"]
+    assert result["success"] is False and "instance_url" in result["error"]
     assert result["sync_method"] == "failed"
+    result = legacy.sync_sobject_intelligent(object(), {"login_url": "x"}, "Account", "raw", "t")
+    assert result["success"] is False and "client_id" in result["error"]
 
 
 def test_intelligent_sync_thresholds_flow_into_options(monkeypatch):
