@@ -31,12 +31,12 @@ MAX_UPLOAD_MB = register_option(
 )
 MAX_MULTIPART_CHARS = 100_000
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
-_VERSION = r"/services/data/(?P<version>v\d+\.\d+)"
-_JOB = _VERSION + r"/jobs/ingest/(?P<job>[A-Za-z0-9]{15,18})"
+_VERSION = jobs.VERSION_ROUTE
+_JOB = jobs.job_route("ingest")
 
 
 def _job(org: Any, match: re.Match[str]) -> jobs.BulkJob:
-    return jobs.store(org).get(match.group("job"), jobs.INGEST)
+    return jobs.matched_job(org, match, jobs.INGEST)
 
 
 def _invalid_job(message: str) -> SalesforceHttpError:
@@ -52,10 +52,7 @@ def _choice(body: dict[str, Any], key: str, allowed: dict[str, str], default: st
 
 def _new_job(org: Any, body: Any, version: str) -> jobs.BulkJob:
     """Validate a create body (spec §4.1) and build the job (state Open)."""
-    if not isinstance(body, dict):
-        raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
-        )
+    body = jobs.require_object(body)
     operation = body.get("operation")
     if operation not in OPERATIONS:
         raise _invalid_job(f"InvalidJob : Invalid operation: {operation}")

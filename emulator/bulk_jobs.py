@@ -10,6 +10,7 @@ first; both default to 0, so the first look already finds the job finished.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from emulator.ids import make_id
 from emulator.options import register_option
 
 JOB_KEY_PREFIX = "750"
+#: Route prefix of the versioned Bulk 2.0 endpoints (named group ``version``).
+VERSION_ROUTE = r"/services/data/(?P<version>v\d+\.\d+)"
 QUERY = "V2Query"
 INGEST = "V2Ingest"
 OPEN = "Open"
@@ -214,6 +217,25 @@ def advance(job: BulkJob, now: datetime, finish: Callable[[BulkJob], None]) -> N
 def fail(job: BulkJob, message: str) -> None:
     job.state = FAILED
     job.error_message = message
+
+
+def job_route(kind: str) -> str:
+    """Route pattern of ``/services/data/vNN.N/jobs/<kind>/<job id>`` (groups version, job)."""
+    return VERSION_ROUTE + rf"/jobs/{kind}/(?P<job>[A-Za-z0-9]{{15,18}})"
+
+
+def matched_job(org: Any, match: re.Match[str], job_type: str) -> BulkJob:
+    """The job a :func:`job_route` match names (404 when unknown or of the other type)."""
+    return store(org).get(match.group("job"), job_type)
+
+
+def require_object(body: Any) -> dict[str, Any]:
+    """A create body must be a JSON object, else 400 JSON_PARSER_ERROR as Salesforce answers."""
+    if not isinstance(body, dict):
+        raise SalesforceHttpError(
+            400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
+        )
+    return body
 
 
 def require_state_change(body: Any) -> str:

@@ -27,12 +27,12 @@ LIST_PAGE_SIZE = register_option(
     "bulk.job_list_page_size", 1000, "Bulk job lists: jobs per page of GET /jobs/query|ingest."
 )
 RESULT_PAGES_PER_RESPONSE = 5
-_VERSION = r"/services/data/(?P<version>v\d+\.\d+)"
-_JOB = _VERSION + r"/jobs/query/(?P<job>[A-Za-z0-9]{15,18})"
+_VERSION = jobs.VERSION_ROUTE
+_JOB = jobs.job_route("query")
 
 
 def _job(org: Any, match: re.Match[str]) -> jobs.BulkJob:
-    return jobs.store(org).get(match.group("job"), jobs.QUERY)
+    return jobs.matched_job(org, match, jobs.QUERY)
 
 
 def create(org: Any, req: Request, match: re.Match[str]) -> Response:

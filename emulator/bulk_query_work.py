@@ -152,10 +152,7 @@ class QueryRequest:
 
 
 def parse_create_body(body: Any) -> QueryRequest:
-    if not isinstance(body, dict):
-        raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
-        )
+    body = jobs.require_object(body)
     operation = body.get("operation")
     if operation not in QUERY_OPERATIONS:
         raise SalesforceHttpError(
