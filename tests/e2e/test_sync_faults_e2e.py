@@ -103,10 +103,10 @@ class FailingRunner:
 
 @pytest.mark.parametrize(
     ("fail_on", "options"),
-    [("merge_from_staging", {}), ("update_state", {}), ("update_run", {}),
+    [("merge_from_staging", {}), ("upsert_state", {}), ("update_run", {}),
      ("merge_from_staging", {"force_full_sync": True}),
      ("flag_absent_rows", {"force_full_sync": True}),
-     ("update_state", {"force_full_sync": True})],
+     ("upsert_state", {"force_full_sync": True})],
 )  # fmt: skip
 def test_e2e_failure_between_copy_and_commit_changes_nothing(emu, h, runner, fail_on, options):
     before = first_sync_then_change(emu, h)
@@ -135,7 +135,7 @@ def test_e2e_first_sync_failing_before_rename_names_the_new_table(h, runner):
 def test_e2e_first_sync_dying_between_rename_and_state_commit_converges(emu, h, runner):
     """The rename is DDL (commits on its own): a failure after it leaves the loaded table
     without a watermark, so the rerun is a full sync again and converges."""
-    result = h.sync("Account", "accounts", runner=FailingRunner(runner, "update_state"))
+    result = h.sync("Account", "accounts", runner=FailingRunner(runner, "upsert_state"))
     assert result["success"] is False and "__LHT_NEW_" not in result["error"]
     assert h.table_exists("accounts") and h.state("accounts") == []
     emu.org.update("Account", sorted(h.rows("accounts"))[0], {"Name": "Changed meanwhile"})

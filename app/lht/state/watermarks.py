@@ -60,9 +60,9 @@ def advance_watermark(
     run_id: str,
     success_at: datetime,
 ) -> tuple[Statement, ...]:
-    """Statements recording a successful run at ``upper_bound``; run them, in order, inside
-    the commit transaction."""
-    return sst.record_state(
+    """The statement recording a successful run at ``upper_bound`` (one MERGE); run it
+    inside the commit transaction."""
+    stmt = sst.upsert_state(
         tables,
         sobject=sobject,
         schema=schema,
@@ -72,3 +72,4 @@ def advance_watermark(
         run_id=run_id,
         success_at=success_at,
     )
+    return (stmt,)

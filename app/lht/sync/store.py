@@ -268,6 +268,8 @@ class WarehouseSyncStore:
     def _removed_types(self, plan: SyncPlan) -> dict[str, str]:
         """Columns Salesforce no longer has keep existing in the rebuilt table (NULL for the
         re-extracted rows: the field has no value in Salesforce any more)."""
+        if not plan.drift.removed_columns:
+            return {}
         live = self._live_columns(plan)
         return {c: live[c] for c in plan.drift.removed_columns if c in live}
 

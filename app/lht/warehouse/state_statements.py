@@ -21,13 +21,13 @@ __all__ = [
     "RUN_COLUMNS",
     "StateTables",
     "acquire_lock",
+    "count_state_tables",
     "create_locks_table",
     "create_runs_table",
     "create_state_table",
     "insert_run",
     "read_lock",
     "read_state",
-    "record_state",
     "release_lock",
     "timestamp_param",
     "update_run",
@@ -87,6 +87,17 @@ def timestamp_param(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def count_state_tables(t: StateTables) -> Statement:
+    """How many of SYNC_STATE / SYNC_RUNS / SYNC_LOCKS exist (current database): 3 means the
+    three CREATE ... IF NOT EXISTS statements can be skipped."""
+    text = (
+        'SELECT COUNT(*) AS "N" FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? '
+        "AND TABLE_NAME IN (?, ?, ?)"
+    )
+    names = (t.state.table, t.runs.table, t.locks.table)
+    return Statement("count_state_tables", text, (t.schema, *names))
+
+
 def create_state_table(t: StateTables) -> Statement:
     text = (
         f"CREATE TABLE IF NOT EXISTS {t.state.sql} (SOBJECT VARCHAR, TARGET_SCHEMA VARCHAR, "
@@ -135,7 +146,7 @@ def upsert_state(
 ) -> Statement:
     """Record a successful run: the watermark (the plan's upper bound) and the run id.
 
-    MERGE form; :func:`record_state` is the MERGE-free equivalent (UPDATE + INSERT)."""
+    One MERGE, run inside the commit transaction with the data MERGE and the run row."""
     text = (
         f"MERGE INTO {t.state.sql} AS t USING (SELECT ? AS SOBJECT, ? AS TARGET_SCHEMA, "
         "? AS TARGET_TABLE, ? AS WATERMARK_FIELD, TO_TIMESTAMP_NTZ(?) AS WATERMARK, "
@@ -159,39 +170,6 @@ def upsert_state(
         timestamp_param(success_at),
     )
     return Statement("upsert_state", text, params)
-
-
-def record_state(
-    t: StateTables,
-    *,
-    sobject: str,
-    schema: str,
-    table: str,
-    watermark_field: str | None,
-    watermark: datetime | None,
-    run_id: str,
-    success_at: datetime,
-) -> tuple[Statement, Statement]:
-    """MERGE-free form of :func:`upsert_state`: UPDATE the row, then INSERT it if it is
-    missing. Run both inside the commit transaction (the per-target lock rules out a
-    concurrent insert of the same key)."""
-    keys = (sobject, schema, table)
-    values = (watermark_field, timestamp_param(watermark), run_id, timestamp_param(success_at))
-    update = (
-        f"UPDATE {t.state.sql} SET WATERMARK_FIELD = ?, WATERMARK = TO_TIMESTAMP_NTZ(?), "
-        "LAST_RUN_ID = ?, LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?) "
-        "WHERE SOBJECT = ? AND TARGET_SCHEMA = ? AND TARGET_TABLE = ?"
-    )
-    insert = (
-        f"INSERT INTO {t.state.sql} (SOBJECT, TARGET_SCHEMA, TARGET_TABLE, WATERMARK_FIELD, "
-        "WATERMARK, LAST_RUN_ID, LAST_SUCCESS_AT) SELECT ?, ?, ?, ?, TO_TIMESTAMP_NTZ(?), ?, "
-        f"TO_TIMESTAMP_NTZ(?) WHERE NOT EXISTS (SELECT 1 FROM {t.state.sql} "
-        "WHERE SOBJECT = ? AND TARGET_SCHEMA = ? AND TARGET_TABLE = ?)"
-    )
-    return (
-        Statement("update_state", update, (*values, *keys)),
-        Statement("insert_state", insert, (*keys, *values, *keys)),
-    )
 
 
 def _run_value(column: str, value: Any) -> tuple[str, Any]:

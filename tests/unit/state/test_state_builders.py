@@ -49,12 +49,12 @@ def test_failed_run_with_counts_records_them() -> None:
     assert "ROWS_EXTRACTED = ?" in stmt.text and 7 in stmt.params
 
 
-def test_advance_watermark_returns_update_then_insert() -> None:
+def test_advance_watermark_is_one_upsert_at_the_upper_bound() -> None:
     stmts = advance_watermark(T, sobject="Account", schema="RAW", table="A",
                               watermark_field="SystemModstamp", upper_bound=NOW, run_id="r",
                               success_at=NOW)  # fmt: skip
-    assert [s.name for s in stmts] == ["update_state", "insert_state"]
-    assert all("2024-01-01 00:00:00.000000" in s.params for s in stmts)
+    assert [s.name for s in stmts] == ["upsert_state"]
+    assert "2024-01-01 00:00:00.000000" in stmts[0].params
 
 
 def test_lock_key_validates_and_upper_cases() -> None:

@@ -63,10 +63,8 @@ def _load_statements() -> dict[str, Statement]:
 
 
 def _state_statements() -> dict[str, Statement]:
-    update, insert = sst.record_state(T, sobject="Case", schema="RAW", table="CASE",
-                                      watermark_field="SystemModstamp", watermark=NOW,
-                                      run_id="run1", success_at=NOW)  # fmt: skip
     return {
+        "count_state_tables": sst.count_state_tables(T),
         "create_state": sst.create_state_table(T),
         "create_runs": sst.create_runs_table(T),
         "create_locks": sst.create_locks_table(T),
@@ -81,8 +79,6 @@ def _state_statements() -> dict[str, Statement]:
             run_id="run1",
             success_at=NOW,
         ),
-        "record_state_update": update,
-        "record_state_insert": insert,
         "insert_run": sst.insert_run(
             T, {"RUN_ID": "run1", "STATUS": "RUNNING", "STARTED_AT": NOW, "ESTIMATED_RECORDS": 5}
         ),
