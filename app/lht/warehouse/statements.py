@@ -192,7 +192,7 @@ def merge_from_staging(
     hard = delete_policy == "hard" and _has_is_deleted(columns)
     deleted = f"COALESCE(s.{column_identifier(IS_DELETED)}, FALSE)"
     newer = ""
-    if guard and order is not None:
+    if guard and order is not None and order.target_name in {c.target_name for c in columns}:
         stamp = column_identifier(order.name)
         newer = f" AND (t.{stamp} IS NULL OR s.{stamp} >= t.{stamp})"
     clauses = [f"WHEN MATCHED AND {deleted}{newer} THEN DELETE"] if hard else []

@@ -149,6 +149,14 @@ def test_column_types_are_validated_before_reaching_sql() -> None:
         st.add_column(LIVE, bad[1])
 
 
+def test_merge_guard_only_when_the_order_column_is_written() -> None:
+    guarded = st.merge_from_staging(LIVE, STG, COLUMNS, order=ORDER)
+    assert 's."SYSTEMMODSTAMP" >= t."SYSTEMMODSTAMP"' in guarded.text
+    unwritten = st.merge_from_staging(LIVE, STG, COLUMNS[:3], order=ORDER)
+    assert ">=" not in unwritten.text
+    assert ">=" not in st.merge_from_staging(LIVE, STG, COLUMNS, order=ORDER, guard=False).text
+
+
 def test_hard_policy_without_is_deleted_column_behaves_like_soft() -> None:
     soft = st.merge_from_staging(LIVE, STG, COLUMNS[:2])
     hard = st.merge_from_staging(LIVE, STG, COLUMNS[:2], delete_policy="hard")
