@@ -1,6 +1,7 @@
 """The one place LHT patches fakesnow (the local Snowflake stand-in). Local mode only.
 
-Three small, independent fixes, each wrapping one fakesnow function and leaving its code alone:
+Four small, independent fixes, each wrapping one fakesnow function or class and leaving its code
+alone:
 
 1. PUT target quoting. Snowpark's ``session.file.put_stream`` sends
    ``PUT 'file://...' '@DB.SCHEMA.STAGE/sub/'`` with the stage location single-quoted, which real
@@ -22,6 +23,16 @@ Three small, independent fixes, each wrapping one fakesnow function and leaving 
    Salesforce). The wrapper re-applies the source column's nulls. (First written by the SYNC
    engineer as ``fakesnow_timestamp_fix``; folded in here.)
 
+4. One DuckDB instance per database directory. fakesnow's server builds a new ``FakeSnow`` (its own
+   in-memory DuckDB connection, which then ATTACHes ``<db_path>/<DATABASE>.db``) on every login
+   with ``FAKESNOW_DB_PATH``, so a second session to the same file failed with DuckDB's "Unique
+   file handle conflict". The patch hands every login for the same ``db_path`` the same
+   ``FakeSnow``; fakesnow already gives each login its own ``duck_conn.cursor()`` (DuckDB's
+   supported way to use one database from several threads, each cursor with its own
+   transactions), so sessions opened this way can run in parallel threads. The shared instance is
+   reference counted per login and closed by :func:`release` when the last of its sessions ends
+   (``LocalWarehouse`` calls it), which detaches the file so it can be reopened later.
+
 The patches are tied to the exact fakesnow versions they were tested on: on any other version
 ``apply()`` raises instead of silently changing behaviour. Re-run tests/warehouse/
 test_local_runtime.py and extend ``TESTED_VERSIONS`` when bumping the pin.
@@ -29,9 +40,11 @@ test_local_runtime.py and extend ``TESTED_VERSIONS`` when bumping the pin.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lht.errors import ConfigError
@@ -62,7 +75,48 @@ def apply() -> None:
         info_schema.insert_table_comment_sql = _skipping_merge_helper(
             info_schema.insert_table_comment_sql
         )
+        # by name: the ``fakesnow.server`` attribute is a function until the module is imported
+        server: Any = importlib.import_module("fakesnow.server")
+        server.FakeSnow = _shared_per_path(server.FakeSnow)
         _applied = True
+
+
+#: ``str(Path(db_path))`` → [shared ``FakeSnow``, open logins]; guarded by ``_lock``.
+_shared: dict[str, list[Any]] = {}
+
+
+def _shared_per_path(fake_snow: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap the ``FakeSnow`` the server instantiates per login so logins for one ``db_path`` share
+    one instance (and so one DuckDB database); in-memory and ``:isolated:`` logins are unchanged."""
+
+    def patched(*args: Any, db_path: Any = None, **kwargs: Any) -> Any:
+        if args or db_path is None or db_path == ":isolated:":
+            return fake_snow(*args, db_path=db_path, **kwargs)
+        key = str(Path(db_path))
+        with _lock:
+            entry = _shared.get(key)
+            if entry is None:
+                entry = _shared[key] = [fake_snow(db_path=db_path, **kwargs), 0]
+            entry[1] += 1
+            return entry[0]
+
+    patched.__wrapped__ = fake_snow  # type: ignore[attr-defined]
+    return patched
+
+
+def release(db_path: Any) -> None:
+    """One login on ``db_path`` ended: close the shared DuckDB database after the last one."""
+    if db_path is None:
+        return
+    with _lock:
+        entry = _shared.get(str(Path(db_path)))
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] > 0:
+            return
+        del _shared[str(Path(db_path))]
+    entry[0].duck_conn.close()
 
 
 def _unquoting(put_stage: Callable[..., Any]) -> Callable[..., Any]:

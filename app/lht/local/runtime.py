@@ -9,8 +9,10 @@ One fakesnow HTTP server (uvicorn in a daemon thread, 127.0.0.1, a free port cho
 is shared by every open ``LocalWarehouse`` in the process and stopped when the last one closes.
 Each warehouse logs in with its own persistent DuckDB file ``<data_dir>/warehouse/<DATABASE>.db``,
 gets a Snowpark ``Session`` (current database/schema set, created if missing) and the internal
-stage ``<schema>.LHT_STAGE``. A DuckDB file can be open only once at a time in a process, so two
-open warehouses must use different ``data_dir`` values (sequential reuse is fine).
+stage ``<schema>.LHT_STAGE``. One warehouse at a time may open a given database file in a process,
+so two open warehouses must use different ``data_dir`` values (sequential reuse is fine).
+``new_session()`` opens further sessions on the same database (one per thread, e.g. the local
+task-graph runner's parallel children); close each with ``close_session()``.
 
 Differences from real Snowflake that callers must not rely on (details:
 shared/specs/local-snowflake.md):
@@ -24,7 +26,7 @@ shared/specs/local-snowflake.md):
   ``Table.merge``, ``create_dataframe``, ``write_pandas``, ``session.call``, query tags,
   ``CURRENT_WAREHOUSE()``, ``SYSTEM$`` functions, COPY ``PATTERN``/``FILES``/``ON_ERROR=CONTINUE``,
   ``LIST``/``REMOVE``/``GET`` on stages.
-- Three fakesnow defects are patched for local mode only (``lht.local.fakesnow_patch``).
+- Four fakesnow limits are patched for local mode only (``lht.local.fakesnow_patch``).
 - No authentication, no warehouses/credits, no concurrency between sessions beyond DuckDB's.
 """
 
@@ -124,6 +126,10 @@ class _Server:
 
 _SERVER = _Server()
 
+#: Database files (``(db_dir, DATABASE)``) of the warehouses open in this process.
+_OPEN_FILES: set[tuple[Path, str]] = set()
+_OPEN_LOCK = threading.Lock()
+
 
 #: Client timeouts for sessions on the stand-in. ``network_timeout`` only bounds connect and
 #: retries; the stand-in answers each statement synchronously on one HTTP request, so a
@@ -189,6 +195,13 @@ class LocalWarehouse:
         if self._session is not None:
             return self
         self.db_dir.mkdir(parents=True, exist_ok=True)
+        with _OPEN_LOCK:
+            if self._file in _OPEN_FILES:
+                raise WarehouseError(
+                    f"could not open local warehouse {self.database} in {self.db_dir}: "
+                    "another LocalWarehouse is using this data_dir"
+                )
+            _OPEN_FILES.add(self._file)
         port = _SERVER.acquire()
         try:
             self._session = self._login(port)
@@ -197,6 +210,8 @@ class LocalWarehouse:
         except BaseException:
             self._close_session()
             _SERVER.release()
+            with _OPEN_LOCK:
+                _OPEN_FILES.discard(self._file)
             raise
         logger.info("local warehouse %s.%s open in %s", self.database, self.schema, self.db_dir)
         return self
@@ -207,6 +222,21 @@ class LocalWarehouse:
             return
         self._close_session()
         _SERVER.release()
+        with _OPEN_LOCK:
+            _OPEN_FILES.discard(self._file)
+
+    def new_session(self) -> Any:
+        """Another Snowpark ``Session`` on this warehouse's database, for use from one other
+        thread (each has its own transactions; fakesnow_patch item 4 lets it share the file).
+        Close it with :meth:`close_session` before the warehouse closes."""
+        if self._session is None:
+            raise WarehouseError("LocalWarehouse is not started; use it as a context manager")
+        return self._login(self._port)
+
+    def close_session(self, session: Any) -> None:
+        """Close a session from :meth:`new_session` (the warehouse's own one stays open)."""
+        if session is not None and session is not self._session:
+            _close(session)
 
     def __enter__(self) -> LocalWarehouse:
         return self.start()
@@ -218,6 +248,10 @@ class LocalWarehouse:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @property
+    def _file(self) -> tuple[Path, str]:
+        return (self.db_dir.resolve(), self.database)
 
     def _configs(self, port: int) -> dict[str, Any]:
         return {
@@ -248,22 +282,29 @@ class LocalWarehouse:
             ) from exc
 
     def _close_session(self) -> None:
-        """Close via the connector (``Session.close`` calls SYSTEM$ functions fakesnow lacks)."""
         session, self._session = self._session, None
-        if session is None:
-            return
-        from snowflake.snowpark import session as snowpark_session  # noqa: PLC0415
+        if session is not None:
+            _close(session)
 
-        connector = session._conn._conn  # private: documented workaround, local only
-        token = getattr(connector.rest, "token", None)
-        try:
-            connector.close()
-        finally:
-            snowpark_session._remove_session(session)
-            # Snowpark's atexit hook would call Session.close() against a stopped server and retry
-            atexit.unregister(session._close_at_exit)
-            # fakesnow keeps the server-side connection (and the attached DuckDB file) after a
-            # client logout; close it so the same data_dir can be opened again in this process.
-            server_conn = _fakesnow_server_module().sessions.pop(token, None) if token else None
-            if server_conn is not None:
-                server_conn.close()
+
+def _close(session: Any) -> None:
+    """Close via the connector (``Session.close`` calls SYSTEM$ functions fakesnow lacks)."""
+    from snowflake.snowpark import session as snowpark_session  # noqa: PLC0415
+
+    from lht.local import fakesnow_patch  # noqa: PLC0415
+
+    connector = session._conn._conn  # private: documented workaround, local only
+    token = getattr(connector.rest, "token", None)
+    try:
+        connector.close()
+    finally:
+        snowpark_session._remove_session(session)
+        # Snowpark's atexit hook would call Session.close() against a stopped server and retry
+        atexit.unregister(session._close_at_exit)
+        # fakesnow keeps the server-side connection (and the attached DuckDB file) after a
+        # client logout; close it, and the shared database after its last session, so the same
+        # data_dir can be opened again in this process.
+        server_conn = _fakesnow_server_module().sessions.pop(token, None) if token else None
+        if server_conn is not None:
+            server_conn.close()
+            fakesnow_patch.release(server_conn.db_path)

@@ -23,5 +23,6 @@ CLI call the same ones). ``session`` is a Snowpark Session, ``client`` a
   -> list[str]`` (the Task DDL, pure), ``schedule(session, cron, warehouse, group=None)``,
   ``unschedule(session, group=None)`` (Snowflake only);
   ``lht.orchestrate.local_runner.run_graph(graph, session_factory=, client_factory=)`` runs the
-  same graph (``lht.orchestrate.graph.plan_graph``) locally.
+  same graph (``lht.orchestrate.graph.plan_graph``) locally (``sessions=`` a ``LocalWarehouse``:
+  children in parallel, one session each).
 """

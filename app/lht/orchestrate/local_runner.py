@@ -3,11 +3,11 @@
 Dependency order: the root first, then every child (all children depend only on the root),
 then the finalizer, which runs even when children failed. Each node gets its own Salesforce
 client and a session from ``session_factory``, as each Snowflake task runs its own procedure
-call. With ``parallel=True`` the children run together in threads; that needs independent
-sessions. The embedded stand-in cannot give them: fakesnow attaches the warehouse's DuckDB file
-once, and a second login to the same database fails (``Unique file handle conflict``), while a
-shared Snowpark session must not interleave transactions. So locally the children run one after
-another (the default, ``parallel=False``); the threaded path is tested with in-memory sessions.
+call. With ``parallel=True`` the children run together in threads, each with its own session.
+On the embedded stand-in pass ``sessions=`` a ``LocalWarehouse``: every node then gets a fresh
+session from its ``new_session()`` (all on the one DuckDB database, each with its own
+transactions; see ``lht.local.fakesnow_patch``), closed after the node, and the children run in
+parallel by default. One Snowpark session is never shared across threads.
 Each node calls the same Python function its task's procedure handler calls
 (``SYNC_TARGET`` → :func:`sync_target`, ``FINALIZE_SYNC`` → :func:`finalize_graph`), so
 this proves the orchestration logic on the embedded warehouse. What it does not prove:
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lht.orchestrate.budget import DEFAULT_SHARE
 from lht.orchestrate.config import ensure_orchestration_objects
@@ -32,9 +32,17 @@ from lht.orchestrate.graph import TaskGraph, TaskNode
 from lht.orchestrate.sync_all import Orchestration, finalize_graph, sync_target
 from lht.warehouse import orchestrate_statements as ost
 
-__all__ = ["GraphRun", "NodeRun", "node_action", "run_graph"]
+__all__ = ["GraphRun", "NodeRun", "SessionSource", "node_action", "run_graph"]
 
 log = logging.getLogger(__name__)
+
+
+class SessionSource(Protocol):
+    """Where the runner gets one session per node (``LocalWarehouse`` fits)."""
+
+    def new_session(self) -> Any: ...
+
+    def close_session(self, session: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,17 +68,24 @@ class GraphRun:
 def run_graph(
     graph: TaskGraph,
     *,
-    session_factory: Callable[[], Any],
+    session_factory: Callable[[], Any] | None = None,
     client_factory: Callable[[], Any],
-    parallel: bool = False,
+    parallel: bool | None = None,
     budget_share: float = DEFAULT_SHARE,
     close_session: Callable[[Any], None] = lambda s: None,
     action: Callable[..., dict[str, Any]] | None = None,
+    sessions: SessionSource | None = None,
 ) -> GraphRun:
     """Execute the graph: root → children (threads when ``parallel``) → finalizer.
     ``session_factory`` gives each node its session (``close_session`` runs after the
-    node); ``action(orch, graph, node, started_at, graph_run_id)`` defaults to the procedures'
+    node), or ``sessions`` gives both (then ``parallel`` defaults to True, else False);
+    ``action(orch, graph, node, started_at, graph_run_id)`` defaults to the procedures'
     functions (:func:`node_action`)."""
+    if sessions is not None:
+        session_factory, close_session = sessions.new_session, sessions.close_session
+    if session_factory is None:
+        raise TypeError("run_graph needs session_factory or sessions")
+    parallel = sessions is not None if parallel is None else parallel
     act = action or node_action
     graph_run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)

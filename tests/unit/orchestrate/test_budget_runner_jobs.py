@@ -106,6 +106,43 @@ def test_local_runner_parallel_children_overlap_and_respect_order():
     assert all(a.ended <= b.started for a, b in itertools.pairwise(kids))
 
 
+def test_local_runner_sessions_source_gives_each_node_its_own_closed_session_in_parallel():
+    entries = [ConfigEntry("Account", "RAW", f"T{i}") for i in range(3)]
+    graph = plan_graph(entries, group=None, cron="0 * * * * UTC", compute=Compute("WH"))
+    lock = threading.Lock()
+
+    class Sessions:
+        def __init__(self) -> None:
+            self.opened: list[object] = []
+            self.closed: list[object] = []
+
+        def new_session(self) -> object:
+            with lock:
+                self.opened.append(object())
+                return self.opened[-1]
+
+        def close_session(self, session: object) -> None:
+            with lock:
+                self.closed.append(session)
+
+    seen: list[object] = []
+
+    def action(orch, graph_, node, started_at, run_id):
+        with lock:
+            seen.append(orch.session)
+        time.sleep(0.05 if node.kind == "sync" else 0)
+        return {}
+
+    sessions = Sessions()
+    run = run_graph(graph, sessions=sessions, client_factory=lambda: FakeLimits(0, 1),
+                    action=action)  # fmt: skip
+    children = run.nodes[1:-1]
+    assert len(sessions.opened) == len(set(map(id, sessions.opened))) == 5
+    assert sorted(map(id, sessions.closed)) == sorted(map(id, sessions.opened))
+    assert sorted(map(id, seen)) == sorted(map(id, sessions.opened))
+    assert max(c.started for c in children) < min(c.ended for c in children)  # parallel default
+
+
 class FakeJobs:
     def __init__(self, jobs: dict[str, list[dict[str, Any]]]) -> None:
         self.jobs, self.calls = jobs, []
