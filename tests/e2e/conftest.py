@@ -7,7 +7,6 @@ a reset emulator and a fast-retrying Salesforce client.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from lht.salesforce.client import PollPolicy, RetryPolicy, SalesforceClient
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import run_sync
 from lht.warehouse.runner import StatementRunner
-from lht.warehouse.statements import Statement
+from tests.e2e.push_support import new_schema
 
 emulator = pytest.importorskip("emulator")
 
@@ -65,10 +64,10 @@ def runner(e2e_session: Any) -> StatementRunner:
 
 
 @pytest.fixture
-def schema(runner: StatementRunner) -> str:
-    name = f"E_{uuid.uuid4().hex[:10].upper()}"
-    runner.run(Statement("create_schema", f'CREATE SCHEMA "{name}"', ddl=True))
-    return name
+def schema(e2e_session: Any) -> str:
+    """A fresh target schema; the shared session's current schema is kept (CREATE SCHEMA
+    would otherwise switch it, and later tests on the same session would see that)."""
+    return new_schema(e2e_session)
 
 
 class Harness:

@@ -145,7 +145,13 @@ def test_null_timestamps_read_back_as_none_not_epoch(snowpark_session: Any) -> N
 def test_local_warehouse_default_context_database_schema_and_stage(
     local_warehouse: LocalWarehouse,
 ) -> None:
-    row = local_warehouse.session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
+    # A new session: the shared one's current schema follows whatever other tests created
+    # (CREATE SCHEMA switches it, as on Snowflake), so it says nothing about the defaults.
+    session = local_warehouse.new_session()
+    try:
+        row = session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
+    finally:
+        local_warehouse.close_session(session)
 
     assert tuple(row) == ("LHT_LOCAL", "LHT")
     assert local_warehouse.stage == "LHT.LHT_STAGE"
