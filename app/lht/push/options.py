@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from lht.config import option_values
 from lht.errors import ConfigError
 
 __all__ = [
@@ -93,19 +94,8 @@ class PushOptions:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> PushOptions:
-        """Validate a user-supplied option mapping (keys case-insensitive)."""
-        if raw is None:
-            return cls()
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"options must be an object/dict, got {type(raw).__name__}")
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            name = str(key).lower()
-            if name not in known:
-                raise ConfigError(f"unknown push option {key!r}; known: {', '.join(sorted(known))}")
-            if value is not None:
-                values[name] = _coerce(name, value)
+        """Validate a user-supplied option mapping (keys case-insensitive; None = default)."""
+        values = option_values(raw, (f.name for f in fields(cls)), "push", _coerce)
         return cls(**values)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from lht.config import option_values
 from lht.errors import ConfigError
 
 __all__ = ["DeletePolicy", "SyncOptions", "SyncRequest", "Thresholds"]
@@ -71,20 +72,8 @@ class SyncOptions:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> SyncOptions:
-        """Validate a user-supplied option mapping (keys case-insensitive)."""
-        if raw is None:
-            return cls()
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"options must be an object/dict, got {type(raw).__name__}")
-        known = {f.name: f for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            name = str(key).lower()
-            if name not in known:
-                raise ConfigError(f"unknown sync option {key!r}; known: {', '.join(sorted(known))}")
-            if value is None:
-                continue  # None = "use the default" (every nullable option defaults to None)
-            values[name] = _coerce(name, value)
+        """Validate a user-supplied option mapping (keys case-insensitive; None = default)."""
+        values = option_values(raw, (f.name for f in fields(cls)), "sync", _coerce)
         return cls(**values)
 
 
