@@ -113,10 +113,9 @@ def _run(
         store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
         progress.run_started = True
         counts, warnings = _run_locked(request, sf, store, clock, progress)
-    except BaseException:
-        _release(store, target, progress.run_id)
-        raise
-    return counts, warnings + _release(store, target, progress.run_id)
+    finally:
+        released = _release(store, target, progress.run_id)  # never raises: a warning at most
+    return counts, warnings + released
 
 
 def _release(store: SyncStore, target: Target, run_id: str) -> tuple[str, ...]:
