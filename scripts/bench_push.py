@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import socket
 import subprocess
@@ -47,26 +48,22 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def serve_warehouse(port: int) -> None:
-    """Run fakesnow's server (with LHT's local patches) until killed."""
+def serve_warehouse() -> None:
+    """Run the stand-in server (LHT's patched fakesnow) until stdin closes; the first line out
+    is its connect kwargs (JSON)."""
     sys.path[:0] = [str(ROOT / "app"), str(ROOT)]
-    import fakesnow
+    from lht.local.runtime import standin_server
 
-    from lht.local import fakesnow_patch
-
-    fakesnow_patch.apply()
-    with fakesnow.server(port=port):
-        while True:
-            time.sleep(3600)
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # fakesnow's parser notes, not errors
+    with standin_server() as configs:
+        print(json.dumps(configs), flush=True)
+        sys.stdin.read()
 
 
-def _session(port: int) -> Any:
+def _session(configs: dict[str, Any]) -> Any:
     from snowflake.snowpark import Session
 
-    config = {"user": "fake", "password": "snow", "account": "fakesnow", "host": "127.0.0.1",
-              "port": port, "protocol": "http", "network_timeout": 60,
-              "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False}}  # fmt: skip
-    session = Session.builder.configs(config).create()
+    session = Session.builder.configs(configs).create()
     for sql in ("CREATE DATABASE IF NOT EXISTS BENCH", "USE DATABASE BENCH",
                 "CREATE SCHEMA IF NOT EXISTS BENCH.LHT", "USE SCHEMA BENCH.LHT",
                 "CREATE STAGE IF NOT EXISTS BENCH.LHT.LHT_STAGE"):  # fmt: skip
@@ -74,7 +71,7 @@ def _session(port: int) -> Any:
     return session
 
 
-def run_one(rows: int, sf_port: int, wh_port: int) -> dict[str, object]:
+def run_one(rows: int, sf_port: int, configs: dict[str, Any]) -> dict[str, object]:
     sys.path[:0] = [str(ROOT / "app"), str(ROOT)]
     from lht.push.service import push_sobject
     from lht.salesforce.auth import Credentials
@@ -84,7 +81,7 @@ def run_one(rows: int, sf_port: int, wh_port: int) -> dict[str, object]:
     creds = Credentials(f"http://127.0.0.1:{sf_port}", "lht-local-client-id",
                         "lht-local-client-secret")  # fmt: skip
     client = SalesforceClient(creds, poll=PollPolicy(initial=0.2, multiplier=1.5, max_interval=2))
-    session = _session(wh_port)
+    session = _session(configs)
     table = f"BENCH_X_{rows}"
     session.sql(
         f"CREATE OR REPLACE TABLE {table} AS SELECT 'bench ' || seq4() AS NAME, "
@@ -109,41 +106,58 @@ def run_one(rows: int, sf_port: int, wh_port: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _start(args: list[str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _start_emulator(port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "emulator", "--port", str(port), "--rows", "X__c=0"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(port)
     return proc
+
+
+def _start_warehouse() -> tuple[subprocess.Popen[bytes], str]:
+    command = [sys.executable, __file__, "--serve-warehouse"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    configs = proc.stdout.readline().decode().strip()
+    if not configs:
+        raise SystemExit(f"the stand-in process exited with code {proc.wait(30)}")
+    return proc, configs
+
+
+def _push(size: int, sf_port: int, configs: str) -> bool:
+    """One size in a fresh process; False when it failed or the push did not succeed."""
+    command = [sys.executable, __file__, "--one", str(size), "--port", str(sf_port),
+               "--warehouse", configs]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, check=False)
+    line = done.stdout.decode().strip().splitlines()[-1:] or ["{}"]
+    print(line[0], flush=True)
+    return done.returncode == 0 and json.loads(line[0]).get("success") is True
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="25000,50000,100000")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--serve-warehouse", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--ports", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-warehouse", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--warehouse", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_warehouse:
-        serve_warehouse(args.serve_warehouse)
+        serve_warehouse()
         return 0
     if args.one:
-        sf_port, wh_port = (int(p) for p in args.ports.split(","))
-        print(json.dumps(run_one(args.one, sf_port, wh_port)), flush=True)
+        print(json.dumps(run_one(args.one, args.port, json.loads(args.warehouse))), flush=True)
         return 0
-    sf_port, wh_port = _free_port(), _free_port()
-    procs = [
-        _start([sys.executable, "-m", "emulator", "--port", str(sf_port), "--rows", "X__c=0"],
-               sf_port),
-        _start([sys.executable, __file__, "--serve-warehouse", str(wh_port)], wh_port),
-    ]  # fmt: skip
+    sf_port = _free_port()
+    emulator = _start_emulator(sf_port)
+    warehouse = None
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
-            subprocess.run([sys.executable, __file__, "--one", str(size), "--ports",
-                            f"{sf_port},{wh_port}"], check=True, cwd=ROOT)  # fmt: skip
+        warehouse, configs = _start_warehouse()
+        results = [_push(int(s), sf_port, configs) for s in args.sizes.split(",")]
     finally:
-        for proc in procs:
+        for proc in (p for p in (warehouse, emulator) if p is not None):
             proc.terminate()
             proc.wait(timeout=30)
-    return 0
+    return 0 if all(results) else 1  # a failed size must fail the bench (CI runs it small)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from emulator.bench import _free_port, start_emulator
-from lht.local.runtime import CLIENT_TIMEOUTS
+from lht.local.runtime import CLIENT_TIMEOUTS, standin_server
 from lht.model import Column
 from lht.salesforce.auth import Credentials
 from lht.salesforce.client import SalesforceClient
@@ -74,13 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))  # noqa: T201 - the parent reads this line
         return 0
     _header()
+    failed = 0
     for size in args.sizes:
         try:
             _report_row(_measure(size, size in args.incremental_at, args.no_baseline))
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+            failed += 1
             print(f"{size:>9} failed: {str(exc)[-300:]}", flush=True)  # noqa: T201
     print("baseline = one Bulk job over the same SOQL, pages downloaded, gzip'd, PUT, one COPY")  # noqa: T201
-    return 0
+    return 1 if failed else 0  # a failed row must fail the bench (CI runs it at a small size)
 
 
 # -- parent -------------------------------------------------------------------------------------
@@ -103,11 +105,14 @@ def _warehouse_process() -> Iterator[str]:
     """A fresh stand-in server process per measurement; yields its connect kwargs (JSON)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lht.local.bench", "--child", "warehouse"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
     )  # fmt: skip
     try:
         assert process.stdout is not None
-        yield process.stdout.readline().decode().strip()
+        configs = process.stdout.readline().decode().strip()
+        if not configs:
+            raise RuntimeError(f"the stand-in process exited with code {process.wait(30)}")
+        yield configs
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -161,13 +166,9 @@ def _peak_rss_mb() -> float:
 
 def _child_warehouse() -> int:
     """Serve the stand-in until the parent closes our stdin; first line out = connect kwargs."""
-    import fakesnow  # noqa: PLC0415 - local mode only
-
-    from lht.local import fakesnow_patch  # noqa: PLC0415
-
-    fakesnow_patch.apply()
-    with fakesnow.server() as kwargs:
-        print(json.dumps(kwargs), flush=True)  # noqa: T201 - the parent reads this line
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # fakesnow's parser notes, not errors
+    with standin_server() as configs:
+        print(json.dumps(configs), flush=True)  # noqa: T201 - the parent reads this line
         sys.stdin.read()
     return 0
 

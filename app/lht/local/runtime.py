@@ -33,19 +33,27 @@ shared/specs/local-snowflake.md):
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import logging
 import re
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from lht.errors import ConfigError, WarehouseError
 
-__all__ = ["DEFAULT_DATABASE", "DEFAULT_DATA_DIR", "DEFAULT_SCHEMA", "LocalWarehouse"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_SCHEMA",
+    "LocalWarehouse",
+    "standin_server",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +154,29 @@ def _fakesnow_server_module() -> Any:
     """The ``fakesnow.server`` module (``fakesnow.server`` the attribute is a function until the
     module is first imported, then the module: import it by name to get the module either way)."""
     return importlib.import_module("fakesnow.server")
+
+
+@contextlib.contextmanager
+def standin_server() -> Iterator[dict[str, Any]]:
+    """The patched stand-in server alone, for clients in other processes (the benchmarks):
+    yields Snowpark/connector ``configs`` for it. Logins with these get fakesnow's in-memory
+    databases (no ``FAKESNOW_DB_PATH``), one per session. Use this rather than
+    ``fakesnow.server()``, which works only while the ``fakesnow.server`` module has not been
+    imported (importing it replaces that package attribute, and the patches import it)."""
+    port = _SERVER.acquire()
+    try:
+        yield {
+            "user": "lht_local",
+            "password": "local",
+            "account": "fakesnow",
+            "host": "127.0.0.1",
+            "port": port,
+            "protocol": "http",
+            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            **CLIENT_TIMEOUTS,
+        }
+    finally:
+        _SERVER.release()
 
 
 def _identifier(value: str, what: str) -> str:
