@@ -125,9 +125,43 @@ def test_merge_guard_never_rolls_a_row_back_full_merge_does(
     names = runner.run(st.Statement("r", f'SELECT "NAME" FROM {live.sql} WHERE "ID" = \'001A\''))
     assert names[0]["NAME"] == "newer"
     full = st.merge_from_staging(live, staging, ACCOUNT_COLUMNS, order=MODSTAMP, guard=False)
-    assert merge_counts(runner.run(full)).updated == 2
+    assert merge_counts(runner.run(full)).updated == 1  # 001B is unchanged: not rewritten
     names = runner.run(st.Statement("r", f'SELECT "NAME" FROM {live.sql} WHERE "ID" = \'001A\''))
     assert names[0]["NAME"] == "older"
+
+
+_ONE_CHANGE = {
+    "name": "other",
+    "revenue": "9.6E8",
+    "employees": "13",
+    "rating": "",
+    "founded": "2023-10-23",
+    "opens": "06:25:13.000Z",
+    "meta": '{"a":2}',
+}
+
+
+def test_full_merge_updates_only_rows_whose_values_differ(
+    runner: StatementRunner, wh_session: Any, schema: str
+) -> None:
+    """Same stamp everywhere (like a formula that changed without SystemModstamp moving): a
+    row counts as updated exactly when one column of any type (text, number, float → NULL,
+    date, time, VARIANT) differs; identical rows are not rewritten."""
+    live = TableName.of(schema, "ACCOUNTS")
+    runner.run(st.create_table(live, ACCOUNT_COLUMNS, if_not_exists=True))
+    ids = [f"001{i:02d}" for i in range(len(_ONE_CHANGE) + 3)]
+    first = _staged(runner, wh_session, live.table, [row(i, rating="") for i in ids[:3]]
+                    + [row(i) for i in ids[3:]])  # fmt: skip
+    runner.run(st.merge_from_staging(live, first, ACCOUNT_COLUMNS, order=MODSTAMP))
+    changed = [row(i, rating="") for i in ids[:3]] + [
+        row(i, **{key: value}) for i, (key, value) in zip(ids[3:], _ONE_CHANGE.items(), strict=True)
+    ]
+    again = _staged(runner, wh_session, live.table, changed)
+    for guard in (False, True):
+        merge = st.merge_from_staging(live, again, ACCOUNT_COLUMNS, order=MODSTAMP, guard=guard)
+        with runner.transaction() as tx:
+            counts = merge_counts(tx.run(merge))
+        assert (counts.inserted, counts.updated) == (0, len(_ONE_CHANGE) if not guard else 0)
 
 
 def test_replace_table_keeps_declared_types(

@@ -50,6 +50,7 @@ __all__ = [
     "DeletePolicy",
     "Statement",
     "add_column",
+    "changed_condition",
     "copy_into_staging",
     "count_absent_rows",
     "create_schema",
@@ -180,13 +181,18 @@ def merge_from_staging(
     ``hard``: they delete the matching target row and are never inserted. With ``guard`` and
     an ``order`` column a matched row changes only when the staged row is not older
     (``s.<order> >= t.<order>``): an incremental run never rolls a row back. Full syncs pass
-    ``guard=False`` (Salesforce is the truth; formula values change without the stamp). The
-    result row has ``number of rows inserted/updated/deleted``; read it with
-    :func:`merge_counts`."""
+    ``guard=False`` (Salesforce is the truth; formula values change without the stamp).
+
+    A matched row is updated only when one of the written columns differs
+    (:func:`changed_condition`): ``number of rows updated`` counts rows that really changed,
+    unchanged rows are not rewritten (no storage churn, no spurious stream records), and a
+    formula value that changed without the stamp still counts as a change. The result row
+    has ``number of rows inserted/updated/deleted``; read it with :func:`merge_counts`."""
     _check_key(columns, key)
     key_sql = column_identifier(key)
     names = [column_identifier(c.name) for c in columns]
-    updates = ", ".join(f"t.{n} = s.{n}" for n in names if n != key_sql)
+    written = [n for n in names if n != key_sql]
+    updates = ", ".join(f"t.{n} = s.{n}" for n in written)
     inserts = ", ".join(names)
     values = ", ".join(f"s.{n}" for n in names)
     hard = delete_policy == "hard" and _has_is_deleted(columns)
@@ -197,7 +203,9 @@ def merge_from_staging(
         newer = f" AND (t.{stamp} IS NULL OR s.{stamp} >= t.{stamp})"
     clauses = [f"WHEN MATCHED AND {deleted}{newer} THEN DELETE"] if hard else []
     if updates:
-        clauses.append(f"WHEN MATCHED{newer} THEN UPDATE SET {updates}")
+        clauses.append(
+            f"WHEN MATCHED{newer} AND {changed_condition(written)} THEN UPDATE SET {updates}"
+        )
     insert_guard = f" AND NOT {deleted}" if hard else ""
     clauses.append(f"WHEN NOT MATCHED{insert_guard} THEN INSERT ({inserts}) VALUES ({values})")
     text = (
@@ -205,6 +213,16 @@ def merge_from_staging(
         f"AS s ON t.{key_sql} = s.{key_sql} " + " ".join(clauses)
     )
     return Statement("merge_from_staging", text)
+
+
+def changed_condition(quoted_columns: Sequence[str], target: str = "t", source: str = "s") -> str:
+    """``(t.A IS DISTINCT FROM s.A OR ...)`` over already-quoted column names: NULL-safe
+    (docs.snowflake.com/sql-reference/functions/is-distinct-from), exact for every type
+    (a hash would be shorter but may collide and miss a change)."""
+    if not quoted_columns:
+        raise ConfigError("a change check needs at least one column")
+    parts = " OR ".join(f"{target}.{n} IS DISTINCT FROM {source}.{n}" for n in quoted_columns)
+    return f"({parts})"
 
 
 def insert_from_staging(
