@@ -80,7 +80,7 @@ def run_one(rows: int, sf_port: int, configs: dict[str, Any]) -> dict[str, objec
 
     creds = Credentials(f"http://127.0.0.1:{sf_port}", "lht-local-client-id",
                         "lht-local-client-secret")  # fmt: skip
-    client = SalesforceClient(creds, poll=PollPolicy(initial=0.2, multiplier=1.5, max_interval=2))
+    client = SalesforceClient(creds, poll=PollPolicy(min_interval=0.2, max_interval=2))
     session = _session(configs)
     table = f"BENCH_X_{rows}"
     session.sql(

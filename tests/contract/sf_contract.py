@@ -44,7 +44,7 @@ def make_client(
         clock=fake_time.clock,
         timeout=30.0,
         retry=RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=4.0, jitter=0.0),
-        poll=PollPolicy(initial=0.5, multiplier=2.0, max_interval=4.0),
+        poll=PollPolicy(min_interval=0.5, max_interval=4.0),
         rand=lambda: 0.5,
     )
 

@@ -50,7 +50,7 @@ def client(emu: Any) -> SalesforceClient:
     creds = Credentials(emu.base_url, emu.client_id, emu.client_secret)
     retry = RetryPolicy(max_attempts=4, base_delay=0.0, max_delay=0.0)
     return SalesforceClient(creds, sleeper=lambda _s: None, retry=retry,
-                            poll=PollPolicy(initial=0.0, max_interval=0.0))  # fmt: skip
+                            poll=PollPolicy(min_interval=0.0, max_interval=0.0))  # fmt: skip
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def client_factory(emu):
         creds = Credentials(emu.base_url, emu.client_id, emu.client_secret)
         return SalesforceClient(creds, sleeper=lambda _s: None,
                                 retry=RetryPolicy(max_attempts=4, base_delay=0.0, max_delay=0.0),
-                                poll=PollPolicy(initial=0.0, max_interval=0.0))  # fmt: skip
+                                poll=PollPolicy(min_interval=0.0, max_interval=0.0))  # fmt: skip
 
     return factory
 

@@ -21,7 +21,7 @@ from lht.salesforce.soql import quote_string
 from procedures import push as handler
 from tests.e2e.push_support import new_schema, rows
 
-POLL = PollPolicy(initial=0.02, multiplier=1.5, max_interval=0.2)
+POLL = PollPolicy(min_interval=0.02, max_interval=0.2)
 X_COLUMNS = (
     "NAME VARCHAR, EXTERNAL_ID__C VARCHAR, TEXT__C VARCHAR, CHECKBOX__C BOOLEAN, "
     "AMOUNT__C NUMBER(16,2), COUNT__C NUMBER(9,0), DATE__C DATE, DATETIME__C TIMESTAMP_NTZ(3)"

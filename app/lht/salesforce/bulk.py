@@ -39,14 +39,38 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """Job polling: first wait ``initial`` s, times ``multiplier`` each poll, capped."""
+    """When to look at a job again: after ``fraction`` of the time it has run so far, but at
+    least ``min_interval`` and at most ``max_interval`` seconds (README "Job polling").
 
-    initial: float = 0.5
-    multiplier: float = 1.5
-    max_interval: float = 30.0
+    A job that finishes just after a poll is noticed one wait later, so completion is noticed
+    at most ``max(min_interval, fraction × elapsed)`` late: with the defaults ≤ 1 s for jobs
+    shorter than 10 s, ≤ 10% of the elapsed time after that. The waits grow by
+    ``1 + fraction`` per poll, so the number of polls grows with the logarithm of the job's
+    duration (:meth:`polls_within`), unlike a fixed interval.
+    """
 
-    def interval(self, poll_number: int) -> float:
-        return min(self.max_interval, self.initial * self.multiplier ** max(poll_number - 1, 0))
+    fraction: float = 0.1
+    min_interval: float = 1.0
+    max_interval: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.fraction < 0 or self.min_interval < 0 or self.max_interval < self.min_interval:
+            raise ConfigError("poll policy needs fraction >= 0 and 0 <= min <= max interval")
+
+    def wait(self, elapsed: float) -> float:
+        """Seconds to wait before the next poll, ``elapsed`` seconds after job creation."""
+        return min(self.max_interval, max(self.min_interval, self.fraction * elapsed))
+
+    def polls_within(self, seconds: float) -> int:
+        """Polls made for a job that runs ``seconds`` (the worst case for that duration: it
+        finishes just after a poll), counting the first one at creation time."""
+        if self.max_interval <= 0:
+            raise ConfigError("polls_within needs a positive max_interval")
+        elapsed, polls = 0.0, 1
+        while elapsed < seconds:
+            elapsed += self.wait(elapsed)
+            polls += 1
+        return polls
 
 
 @dataclass(frozen=True)
@@ -95,24 +119,30 @@ def wait_for_job(
     timeout: float,
     poll: PollPolicy,
 ) -> dict[str, Any]:
-    """Poll job info at ``url`` until terminal; return it. Abort and raise on timeout."""
+    """Poll job info at ``url`` until terminal; return it. Abort and raise on timeout.
+
+    The first poll is sent at once, then each after ``poll.wait(elapsed)``, elapsed counted
+    from this call (just after the job was created)."""
     clock = transport.clock
-    deadline = clock() + timeout
-    poll_number = 0
+    started = clock()
+    deadline = started + timeout
+    polls = 0
     while True:
         info = transport.send("GET", url, context=describe).json()
+        polls += 1
         state = info.get("state")
         if state in TERMINAL_STATES:
+            log.info("%s %s after %.1fs (%d poll(s))", describe, state, clock() - started, polls)
             return dict(info)
-        poll_number += 1
-        wait = poll.interval(poll_number)
-        if clock() + wait > deadline:
+        now = clock()
+        if now >= deadline:
             _abort_quietly(transport, url, describe)
             raise SalesforceJobFailed(
-                f"{describe} still {state} after {timeout:.0f}s; aborted",
+                f"{describe} still {state} after {timeout:.0f}s ({polls} polls); aborted",
                 job_id=info.get("id"),
                 state=state,
             )
+        wait = min(poll.wait(now - started), deadline - now)  # the last poll at the deadline
         log.debug("%s is %s; polling again in %.2fs", describe, state, wait)
         transport.pause_for(wait)
 

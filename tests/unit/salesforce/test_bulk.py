@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -68,7 +70,7 @@ def test_bulk_query_polls_then_downloads_pages_by_locator() -> None:
         Canned(204),
     )
     client = make_client(adapter, fake)
-    client.poll = PollPolicy(initial=1.0, multiplier=2.0, max_interval=3.0)
+    client.poll = PollPolicy(fraction=2.0, min_interval=1.0, max_interval=3.0)
     job = client.bulk_query(SOQL, max_records=2)
     pages = list(job.pages())
     job.delete()
@@ -116,12 +118,39 @@ def test_bulk_query_poll_timeout_aborts_job_and_raises() -> None:
         token_response(), job_info("UploadComplete"), *polls, job_info("Aborted")
     )
     client = make_client(adapter, fake)
-    client.poll = PollPolicy(initial=2.0, multiplier=1.0, max_interval=2.0)
-    with pytest.raises(SalesforceJobFailed, match="after 7s; aborted"):
+    client.poll = PollPolicy(fraction=0.0, min_interval=2.0, max_interval=2.0)
+    with pytest.raises(SalesforceJobFailed, match=r"after 7s \(5 polls\); aborted"):
         client.bulk_query(SOQL, poll_timeout=7.0)
     assert adapter.paths[-1] == f"PATCH /services/data/v62.0/jobs/query/{JOB}"
     assert json.loads(adapter.requests[-1].body or b"") == {"state": "Aborted"}
-    assert fake.now <= 7.0
+    assert fake.now == 7.0  # the last poll lands on the deadline, not before or after it
+
+
+def job_finishing_at(seconds: float, fake: FakeTime) -> Callable[[Any], Canned]:
+    """Job info as a job that completes ``seconds`` after creation answers it."""
+    return lambda _req: job_info("JobComplete" if fake.now >= seconds else "InProgress")
+
+
+@pytest.mark.parametrize("seconds", [0.3, 1.5, 4.0, 9.9, 10.0, 37.0, 125.0, 600.0, 3599.0])
+def test_bulk_query_default_polling_notices_completion_within_10pct_or_1s(seconds: float) -> None:
+    fake = FakeTime()
+    responder = job_finishing_at(seconds, fake)
+    adapter = ReplayAdapter(token_response(), job_info("UploadComplete"),
+                            *[responder] * 200)  # fmt: skip
+    make_client(adapter, fake).bulk_query(SOQL)
+    overshoot = fake.now - seconds
+    assert 0 <= overshoot <= max(1.0, 0.1 * seconds) + 1e-9
+    polls = len(adapter.requests) - 2
+    assert polls == PollPolicy().polls_within(seconds)
+
+
+def test_poll_policy_polls_grow_logarithmically_and_are_bounded() -> None:
+    policy = PollPolicy()
+    counts = {s: policy.polls_within(s) for s in (10, 60, 600, 3600)}
+    assert counts == {10: 11, 60: 30, 600: 54, 3600: 82}  # README "Job polling"
+    assert [policy.wait(t) for t in (0, 5, 10, 100, 5000)] == [1.0, 1.0, 1.0, 10.0, 120.0]
+    with pytest.raises(ConfigError):
+        PollPolicy(min_interval=5.0, max_interval=1.0)
 
 
 def completed_job(*pages: Canned | BaseException, fake: FakeTime | None = None):  # type: ignore[no-untyped-def]
