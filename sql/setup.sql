@@ -60,7 +60,9 @@ CREATE SECRET IF NOT EXISTS <% database %>.LHT.SALESFORCE_OAUTH
   SECRET_STRING = '{"login_url": "<% sf_login_url %>", "client_id": "<% sf_client_id %>", "client_secret": "<% sf_client_secret %>"}'
   COMMENT = 'LHT: Salesforce Connected App (client credentials) as JSON';
 
--- One row per (object, target): the watermark the next incremental run starts from.
+-- One row per (object, target): the watermark the next incremental run starts from, how far
+-- Salesforce's deletions are applied, when the formula columns were last refreshed. (Tables of
+-- an older install get missing columns from the procedures: ADD COLUMN IF NOT EXISTS.)
 CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_STATE (
   SOBJECT VARCHAR,
   TARGET_SCHEMA VARCHAR,
@@ -68,7 +70,9 @@ CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_STATE (
   WATERMARK_FIELD VARCHAR,
   WATERMARK TIMESTAMP_NTZ,
   LAST_RUN_ID VARCHAR,
-  LAST_SUCCESS_AT TIMESTAMP_NTZ
+  LAST_SUCCESS_AT TIMESTAMP_NTZ,
+  DELETES_CHECKED_TO TIMESTAMP_NTZ,
+  FORMULAS_REFRESHED_AT TIMESTAMP_NTZ
 );
 
 -- One row per run: what was planned, moved and merged, and how it ended.
@@ -90,7 +94,9 @@ CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_RUNS (
   API_CALLS NUMBER,
   WATERMARK_FROM TIMESTAMP_NTZ,
   WATERMARK_TO TIMESTAMP_NTZ,
-  ERROR VARCHAR
+  ERROR VARCHAR,
+  DELETE_CHECK VARCHAR,
+  FORMULA_COLUMNS VARCHAR
 );
 
 -- One row per target being synced right now (prevents two runs writing the same table).

@@ -55,6 +55,8 @@ STATE_COLUMNS = {
         ("WATERMARK", "TIMESTAMP_NTZ"),
         ("LAST_RUN_ID", "TEXT"),
         ("LAST_SUCCESS_AT", "TIMESTAMP_NTZ"),
+        ("DELETES_CHECKED_TO", "TIMESTAMP_NTZ"),
+        ("FORMULAS_REFRESHED_AT", "TIMESTAMP_NTZ"),
     ],
     "SYNC_RUNS": [
         (name, kind)
@@ -77,6 +79,8 @@ STATE_COLUMNS = {
             ("WATERMARK_FROM", "TIMESTAMP_NTZ"),
             ("WATERMARK_TO", "TIMESTAMP_NTZ"),
             ("ERROR", "TEXT"),
+            ("DELETE_CHECK", "TEXT"),
+            ("FORMULA_COLUMNS", "TEXT"),
         ]
     ],
     "SYNC_LOCKS": [("TARGET", "TEXT"), ("RUN_ID", "TEXT"), ("ACQUIRED_AT", "TIMESTAMP_NTZ")],

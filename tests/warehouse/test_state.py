@@ -60,6 +60,62 @@ def test_advance_watermark_insert_then_update_reads_back(
     assert read_sync_state(runner, tables, "Contact", "RAW", "ACCOUNTS") is None
 
 
+def test_advance_watermark_keeps_deletes_and_formula_marks_when_not_given(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    def advance(run_id: str, **marks: dt.datetime) -> None:
+        runner.run_all(list(advance_watermark(tables, sobject="Account", schema="RAW",
+                                              table="M", watermark_field="SystemModstamp",
+                                              upper_bound=T0, run_id=run_id, success_at=T0,
+                                              **marks)))  # fmt: skip
+
+    advance("r1", deletes_checked_to=T0, formulas_refreshed_at=T0)
+    advance("r2")
+    state = read_sync_state(runner, tables, "Account", "RAW", "M")
+    assert state is not None and (state.deletes_checked_to, state.formulas_refreshed_at) == (T0, T0)
+    later = T0 + dt.timedelta(minutes=5)
+    advance("r3", deletes_checked_to=later)
+    runner.run(sst.mark_formulas_refreshed(tables, sobject="Account", schema="RAW", table="M",
+                                           at=later))  # fmt: skip
+    state = read_sync_state(runner, tables, "Account", "RAW", "M")
+    assert state is not None
+    assert (state.deletes_checked_to, state.formulas_refreshed_at) == (later, later)
+    assert (state.watermark, state.last_run_id) == (T0, "r3")
+
+
+def test_ensure_state_tables_migrates_an_older_install(
+    runner: StatementRunner, schema: str
+) -> None:
+    """Tables created by an older LHT (no deletions checkpoint, no formula columns) get the
+    new columns, keeping their rows; a second call runs no DDL."""
+    old = sst.StateTables(schema)
+    runner.run(Statement("old_state", f"CREATE TABLE {old.state.sql} (SOBJECT VARCHAR, "
+                         "TARGET_SCHEMA VARCHAR, TARGET_TABLE VARCHAR, WATERMARK_FIELD VARCHAR, "
+                         "WATERMARK TIMESTAMP_NTZ, LAST_RUN_ID VARCHAR, "
+                         "LAST_SUCCESS_AT TIMESTAMP_NTZ)", ddl=True))  # fmt: skip
+    runner.run(Statement("old_row", f"INSERT INTO {old.state.sql} (SOBJECT, TARGET_SCHEMA, "
+                         "TARGET_TABLE, WATERMARK_FIELD, WATERMARK) SELECT 'Account', 'RAW', "
+                         "'A', 'SystemModstamp', TO_TIMESTAMP_NTZ(?)",
+                         (sst.timestamp_param(T0),)))  # fmt: skip
+    old_runs = [c for c in sst.RUN_COLUMNS if c not in ("DELETE_CHECK", "FORMULA_COLUMNS")]
+    runner.run(Statement("old_runs", f"CREATE TABLE {old.runs.sql} "
+                         f"({', '.join(c + ' VARCHAR' for c in old_runs)})", ddl=True))  # fmt: skip
+    ensure_state_tables(runner, old)
+    state = read_sync_state(runner, old, "Account", "RAW", "A")
+    assert state is not None and state.watermark == T0 and state.deletes_checked_to is None
+    found = runner.run(sst.state_columns(old))
+    columns = {(r["TABLE_NAME"], r["COLUMN_NAME"]) for r in found}
+    expected = {(t, c) for t, cols in sst.expected_columns(old).items() for c in cols}
+    assert columns == expected
+
+    class NoDdl(StatementRunner):
+        def run(self, stmt: Statement) -> list[Any]:
+            assert not stmt.ddl, stmt.text
+            return super().run(stmt)
+
+    ensure_state_tables(NoDdl(runner.session), old)
+
+
 def test_advance_watermark_aware_datetime_stored_as_utc(
     runner: StatementRunner, tables: sst.StateTables
 ) -> None:

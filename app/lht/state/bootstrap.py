@@ -1,20 +1,39 @@
-"""Ensure the LHT state tables exist (same DDL as sql/setup.sql, ``IF NOT EXISTS``)."""
+"""Ensure the LHT state tables exist in their current layout (same DDL as sql/setup.sql,
+``IF NOT EXISTS``), migrating installs made before a column existed."""
 
 from __future__ import annotations
+
+import logging
 
 from lht.warehouse import state_statements as sst
 from lht.warehouse.runner import StatementRunner
 
 __all__ = ["ensure_state_tables"]
 
+log = logging.getLogger(__name__)
+
 
 def ensure_state_tables(runner: StatementRunner, tables: sst.StateTables) -> None:
-    """Create SYNC_STATE, SYNC_RUNS and SYNC_LOCKS when missing (DDL: outside transactions).
-    One catalog query first: when all three exist (every run after the first, and always
-    after sql/setup.sql) no DDL runs."""
-    builds = (sst.create_state_table, sst.create_runs_table, sst.create_locks_table)
-    found = runner.run(sst.count_state_tables(tables))
-    if found and int(found[0]["N"]) == len(builds):
-        return
-    for build in builds:
-        runner.run(build(tables))
+    """Create SYNC_STATE, SYNC_RUNS and SYNC_LOCKS when missing and add the columns an older
+    install lacks (DDL: outside transactions). One catalog query first: when every table has
+    every column (every run after the first, and always after sql/setup.sql) no DDL runs."""
+    found: dict[str, set[str]] = {}
+    for row in runner.run(sst.state_columns(tables)):
+        data = row.as_dict() if hasattr(row, "as_dict") else dict(row)
+        found.setdefault(str(data["TABLE_NAME"]).upper(), set()).add(
+            str(data["COLUMN_NAME"]).upper()
+        )
+    builds = {
+        tables.state.table: sst.create_state_table,
+        tables.runs.table: sst.create_runs_table,
+        tables.locks.table: sst.create_locks_table,
+    }
+    for table, columns in sst.expected_columns(tables).items():
+        have = found.get(table)
+        if have is None:
+            runner.run(builds[table](tables))
+            continue
+        for column in columns:
+            if column not in have:
+                log.info("migrating %s.%s: adding column %s", tables.schema, table, column)
+                runner.run(sst.add_state_column(tables, table, column))

@@ -26,6 +26,8 @@ class SyncState:
     watermark: datetime | None
     last_run_id: str | None
     last_success_at: datetime | None
+    deletes_checked_to: datetime | None = None
+    formulas_refreshed_at: datetime | None = None
 
 
 def _value(row: Any, key: str) -> Any:
@@ -46,6 +48,8 @@ def read_sync_state(
         watermark=_value(row, "WATERMARK"),
         last_run_id=_value(row, "LAST_RUN_ID"),
         last_success_at=_value(row, "LAST_SUCCESS_AT"),
+        deletes_checked_to=_value(row, "DELETES_CHECKED_TO"),
+        formulas_refreshed_at=_value(row, "FORMULAS_REFRESHED_AT"),
     )
 
 
@@ -59,9 +63,12 @@ def advance_watermark(
     upper_bound: datetime | None,
     run_id: str,
     success_at: datetime,
+    deletes_checked_to: datetime | None = None,
+    formulas_refreshed_at: datetime | None = None,
 ) -> tuple[Statement, ...]:
     """The statement recording a successful run at ``upper_bound`` (one MERGE); run it
-    inside the commit transaction."""
+    inside the commit transaction. ``deletes_checked_to`` / ``formulas_refreshed_at`` are
+    recorded when the run did those passes (None keeps the stored values)."""
     stmt = sst.upsert_state(
         tables,
         sobject=sobject,
@@ -71,5 +78,7 @@ def advance_watermark(
         watermark=upper_bound,
         run_id=run_id,
         success_at=success_at,
+        deletes_checked_to=deletes_checked_to,
+        formulas_refreshed_at=formulas_refreshed_at,
     )
     return (stmt,)

@@ -64,7 +64,11 @@ def _load_statements() -> dict[str, Statement]:
 
 def _state_statements() -> dict[str, Statement]:
     return {
-        "count_state_tables": sst.count_state_tables(T),
+        "state_columns": sst.state_columns(T),
+        "add_state_column": sst.add_state_column(T, "SYNC_STATE", "DELETES_CHECKED_TO"),
+        "mark_formulas_refreshed": sst.mark_formulas_refreshed(
+            T, sobject="Case", schema="RAW", table="CASE", at=NOW
+        ),
         "create_state": sst.create_state_table(T),
         "create_runs": sst.create_runs_table(T),
         "create_locks": sst.create_locks_table(T),
@@ -78,6 +82,7 @@ def _state_statements() -> dict[str, Statement]:
             watermark=NOW,
             run_id="run1",
             success_at=NOW,
+            deletes_checked_to=NOW,
         ),
         "insert_run": sst.insert_run(
             T, {"RUN_ID": "run1", "STATUS": "RUNNING", "STARTED_AT": NOW, "ESTIMATED_RECORDS": 5}
