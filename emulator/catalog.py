@@ -1,4 +1,5 @@
-"""The emulated org's objects: Account, Contact, Opportunity, Lead, Case, User and custom X__c.
+"""The emulated org's objects: Account, Contact, Opportunity, Lead, Case, User, custom X__c, and
+(`catalog_members.py`) Campaign, CampaignMember, Group, GroupMember, AccountPartner.
 
 X__c carries one field of every describe type of spec §6 (compound location, formula, base64,
 multipicklist, currency, percent, time, long text area, external id, reference ...).
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emulator import catalog_members as members
 from emulator import datagen as g
 from emulator import fieldkit as k
 from emulator.catalog_custom import custom_x
@@ -283,7 +285,10 @@ def user() -> ObjectDef:
 
 def build_schema() -> Schema:
     """A fresh schema (fields may be added at runtime, so each org gets its own copy)."""
-    return Schema([account(), contact(), opportunity(), lead(), case(), user(), custom_x()])
+    return Schema(
+        [account(), contact(), opportunity(), lead(), case(), user(), custom_x()]
+        + [make() for make in members.OBJECTS]
+    )
 
 
 DEFAULT_COUNTS: dict[str, int] = {
@@ -294,4 +299,5 @@ DEFAULT_COUNTS: dict[str, int] = {
     "Case": 250,
     "User": 10,
     "X__c": 150,
+    **members.COUNTS,
 }

@@ -10,6 +10,7 @@ from emulator.faults import FaultRule
 from emulator.http import Request, Response, SalesforceHttpError, json_response
 from emulator.mutations import mutate
 from emulator.options import registered_options, set_option_or_400
+from emulator.replication import purge_delete_log
 from emulator.routing import Router
 from emulator.schema import FieldDef
 from emulator.writes import RecordError, RecordRule, parse_datetime
@@ -214,6 +215,29 @@ def auth(org: Org, req: Request, match: re.Match[str]) -> Response:
     return json_response({"refresh_token": refresh, "client_id": client_id})
 
 
+def delete_log(org: Org, req: Request, match: re.Match[str]) -> Response:
+    """POST {"sobject": "Account" (default: every object), "before": "<datetime>" (default:
+    now)} empties delete logs up to `before`; GET shows each log's size and purge horizon."""
+    if req.method == "POST":
+        body = _body(req)
+        try:
+            before = parse_datetime(str(body["before"])) if body.get("before") else None
+            names = [org.object(str(body["sobject"])).name] if body.get("sobject") else None
+        except ValueError as exc:
+            raise _bad(exc) from None
+        for name in names or [obj.name for obj in org.schema]:
+            purge_delete_log(org, name, before)
+    objects = {}
+    for obj in org.schema:
+        data = org.data(obj.name)
+        horizon = data.log_purged_before
+        objects[obj.name] = {
+            "entries": len(data.delete_log),
+            "purgedBefore": horizon.isoformat() if horizon else None,
+        }
+    return json_response({"objects": objects})
+
+
 def register(router: Router) -> None:
     def add(methods: str, path: str, handler: Any) -> None:
         for method in methods.split(","):
@@ -223,6 +247,7 @@ def register(router: Router) -> None:
     add("POST", "/reset", reset)
     add("POST", "/seed", seed)
     add("POST", "/mutate", do_mutate)
+    add("GET,POST", "/deletelog", delete_log)
     add("POST", "/schema/fields", add_field)
     add("GET,POST", "/clock", clock)
     add("GET,POST", "/limits", limits)

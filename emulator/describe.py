@@ -62,7 +62,7 @@ def global_entry(obj: ObjectDef, version: str) -> dict[str, Any]:
         "retrieveable": obj.retrieveable,
         "searchable": True,
         "triggerable": True,
-        "undeletable": obj.deletable,
+        "undeletable": bool(obj.undeletable),
         "updateable": obj.updateable,
         "urls": object_urls(version, obj.name),
     }

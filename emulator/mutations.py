@@ -1,16 +1,18 @@
 """Bulk data changes for tests and demos: update / insert / soft delete / hard delete / purge /
-undelete."""
+undelete, and `formula`: new values of formula fields that leave the rows (and SystemModstamp)
+untouched, as when a cross-object formula's parent changes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from emulator.schema import FieldDef
+from emulator.writes import coerce_value
 
 if TYPE_CHECKING:
     from emulator.org import Org
 
-ACTIONS = ("update", "insert", "delete", "hard_delete", "purge", "undelete")
+ACTIONS = ("update", "insert", "delete", "hard_delete", "purge", "undelete", "formula")
 _SYSTEM = {
     "Id",
     "IsDeleted",
@@ -82,6 +84,9 @@ def mutate(
     targets = list(
         ids or pick_ids(org, name, count or 1, deleted=action in ("undelete", "purge") and not ids)
     )
+    if action == "formula":
+        set_formula_values(org, name, targets, values or {})
+        return targets
     for record_id in targets:
         if action == "update":
             org.update(name, record_id, dict(values or {}))
@@ -94,3 +99,22 @@ def mutate(
         else:
             org.undelete(name, record_id)
     return targets
+
+
+def set_formula_values(org: Org, sobject: str, ids: list[str], values: dict[str, Any]) -> None:
+    """Formula fields of `ids` read `values` from now on (coerced per field type); the rows
+    themselves, and so SystemModstamp, stay as they are."""
+    data = org.data(sobject)
+    typed = {}
+    for name, value in values.items():
+        fdef = data.obj.field(name)
+        if fdef is None or fdef.formula is None:
+            raise ValueError(f"{sobject}.{name} is not a formula field")
+        typed[fdef.name] = None if value is None else coerce_value(fdef, value, org.exists)
+    if not typed:
+        raise ValueError("action 'formula' needs values: {formula field: value}")
+    with org.lock:
+        indices = [org.require_index(data, record_id) for record_id in ids]
+        for index in indices:
+            for name, value in typed.items():
+                data.set_formula_value(name, index, value)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulator import mutations
+from emulator import mutations, replication
 from emulator.auth import AuthState
 from emulator.catalog import DEFAULT_COUNTS, build_schema
 from emulator.clock import Clock
@@ -258,6 +258,10 @@ class Org(WriteMixin):
         if index in data.deleted:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
         return data.record(index, fields)
+
+    def purge_delete_log(self, sobject: str, before: datetime | None = None) -> int:
+        """`emulator.replication.purge_delete_log` on this org."""
+        return replication.purge_delete_log(self, sobject, before)
 
     def mutate(self, sobject: str, action: str, **kwargs: Any) -> list[str]:
         """`emulator.mutations.mutate` on this org (kwargs: ids=, count=, values=)."""

@@ -1,27 +1,18 @@
-"""REST single-record CRUD, upsert/get by external id, and the updated/deleted replication
-endpoints."""
+"""REST single-record CRUD, upsert/get by external id and base64 blobs (updated/deleted:
+`emulator/replication.py`)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from emulator.http import Request, Response, SalesforceHttpError, json_response
-from emulator.options import register_option
 from emulator.routing import Router
-from emulator.values import format_datetime, json_value, record_url
-from emulator.writes import RecordError, parse_datetime
+from emulator.values import json_value, record_url
+from emulator.writes import RecordError
 
 if TYPE_CHECKING:
     from emulator.org import Org
-
-register_option(
-    "replication.updated_days", 30, "How far back GET .../updated accepts `start` (days)."
-)
-register_option(
-    "replication.deleted_days", 15, "How far back GET .../deleted accepts `start` (days)."
-)
 
 BASE = r"/services/data/(?P<ver>v\d+\.\d+)/sobjects/(?P<sobject>\w+)"
 ID = r"(?P<id>[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?)"
@@ -137,57 +128,6 @@ def by_external_id(org: Org, req: Request, match: re.Match[str]) -> Response:
     )
 
 
-def _window(org: Org, req: Request, days_option: str) -> tuple[datetime, datetime]:
-    try:
-        start = parse_datetime(req.query["start"]).replace(second=0, microsecond=0)
-        end = parse_datetime(req.query["end"]).replace(second=0, microsecond=0)
-    except KeyError as exc:
-        raise SalesforceHttpError(
-            400, "MISSING_ARGUMENT", f"{exc.args[0]} is not specified"
-        ) from None
-    except ValueError:
-        raise SalesforceHttpError(400, "INVALID_REPLICATION_DATE", "Invalid date format") from None
-    now = org.clock.now()
-    if start < now - timedelta(days=int(org.options[days_option])):
-        raise SalesforceHttpError(
-            400, "INVALID_REPLICATION_DATE", "startDate before org replication enabled date"
-        )
-    if end <= start:
-        raise SalesforceHttpError(
-            400, "INVALID_REPLICATION_DATE", "EndDate must chronologically succeed startDate"
-        )
-    return start, min(end, now.replace(second=0, microsecond=0))
-
-
-def updated(org: Org, req: Request, match: re.Match[str]) -> Response:
-    sobject = org.object(match["sobject"]).name
-    start, end = _window(org, req, "replication.updated_days")
-    data = org.data(sobject)
-    stamp = data.field_fn("SystemModstamp")
-    ids = [
-        data.make_id(i) for i in data.indices() if i not in data.deleted and start <= stamp(i) < end
-    ]
-    return json_response({"ids": ids, "latestDateCovered": format_datetime(end)})
-
-
-def deleted(org: Org, req: Request, match: re.Match[str]) -> Response:
-    sobject = org.object(match["sobject"]).name
-    start, end = _window(org, req, "replication.deleted_days")
-    rows = org.deleted_since(sobject, start, end)
-    earliest = (
-        org.clock.now() - timedelta(days=int(org.options["replication.deleted_days"]))
-    ).replace(second=0, microsecond=0)
-    return json_response(
-        {
-            "deletedRecords": [
-                {"id": rid, "deletedDate": format_datetime(when)} for rid, when in rows
-            ],
-            "earliestDateAvailable": format_datetime(earliest),
-            "latestDateCovered": format_datetime(end),
-        }
-    )
-
-
 def blob(org: Org, req: Request, match: re.Match[str]) -> Response:
     """GET .../sobjects/{T}/{id}/{base64Field}: the raw bytes behind a REST blob URL."""
     sobject = org.object(match["sobject"]).name
@@ -206,8 +146,6 @@ def blob(org: Org, req: Request, match: re.Match[str]) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("GET", BASE + r"/updated", updated)
-    router.add("GET", BASE + r"/deleted", deleted)
     router.add("POST", BASE, create)
     router.add("GET", BASE + "/" + ID, retrieve)
     router.add("PATCH", BASE + "/" + ID, update)

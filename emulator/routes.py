@@ -9,6 +9,7 @@ from types import ModuleType
 from emulator import (
     control,
     oauth,
+    replication,
     rest_collections,
     rest_composite,
     rest_meta,
@@ -22,6 +23,7 @@ CORE_MODULES: tuple[ModuleType, ...] = (
     oauth,
     rest_meta,
     rest_query,
+    replication,
     rest_records,
     rest_collections,
     rest_composite,

@@ -124,6 +124,9 @@ class ObjectDef:
     createable: bool = True
     updateable: bool = True
     deletable: bool = True
+    undeletable: bool | None = (
+        None  # None: same as `deletable`; False: deletes skip the recycle bin
+    )
     replicateable: bool = True
     retrieveable: bool = True
     bulk_supported: bool = True
@@ -132,6 +135,14 @@ class ObjectDef:
 
     def __post_init__(self) -> None:
         self._index = {f.name.lower(): f for f in self.fields}
+        if self.undeletable is None:
+            self.undeletable = self.deletable
+
+    @property
+    def hard_delete_only(self) -> bool:
+        """Deletable but not undeletable (describe `undeletable: false`, e.g. CampaignMember):
+        a delete bypasses the recycle bin, so queryAll never shows the row again."""
+        return self.deletable and not self.undeletable
 
     def field(self, name: str) -> FieldDef | None:
         """Case-insensitive field lookup."""
@@ -196,7 +207,7 @@ def child_relationships(
                 name = f"{child.name.removesuffix('__c')}s__r"
             elif child.name == parent.name:
                 name = f"Child{name}"
-            if fdef.name in _AUDIT_REFERENCES:
+            if fdef.name in _AUDIT_REFERENCES or fdef.relationship_name is None:
                 name = None
             result.append((name, child, fdef))
     return result

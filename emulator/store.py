@@ -3,12 +3,15 @@
 Rows 0..count-1 exist virtually (values from datagen). Any row that was changed is materialised in
 `overlay` (full value dict); inserted rows get indices from INSERT_BASE upwards; hard-deleted
 (purged) rows are remembered in `purged`; soft-deleted rows live in the overlay with IsDeleted=true.
+Every delete (soft or hard) is also written to `delete_log` (index -> deletedDate), which
+GET .../deleted reads (`emulator/replication.py`).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -43,6 +46,9 @@ class ObjectData:
         self.purged: set[int] = set()
         self.inserted: list[int] = []
         self.next_index = INSERT_BASE
+        self.delete_log: dict[int, datetime] = {}
+        self.formula_values: dict[str, dict[int, Any]] = {}  # field (lower) -> index -> value
+        self.log_purged_before: datetime | None = None  # delete log emptied up to this moment
         self._virtual: dict[str, RowFn] = {}
         self._fns: dict[str, RowFn] = {}
 
@@ -145,7 +151,14 @@ class ObjectData:
     def _build_fn(self, fdef: FieldDef) -> RowFn:
         if fdef.formula is not None:
             formula = fdef.formula
-            return lambda i: formula(lambda n: self.field_fn(n)(i))
+            fixed = self.formula_values.setdefault(fdef.name.lower(), {})
+
+            def calculated(i: int) -> Any:
+                if fixed and i in fixed:
+                    return fixed[i]
+                return formula(lambda n: self.field_fn(n)(i))
+
+            return calculated
         if fdef.type == "address":
             return self._address_fn(fdef)
         if fdef.type == "location":
@@ -218,6 +231,16 @@ class ObjectData:
 
     def mark_deleted(self, index: int, deleted: bool) -> None:
         (self.deleted.add if deleted else self.deleted.discard)(index)
+
+    def log_delete(self, index: int, when: datetime) -> None:
+        self.delete_log.pop(index, None)  # re-deleted after an undelete: the newest date counts
+        self.delete_log[index] = when
+
+    def set_formula_value(self, name: str, index: int, value: Any) -> None:
+        """Make formula field `name` read `value` on row `index` without touching the row (so
+        SystemModstamp does not move), as when a formula's inputs change outside the record
+        (a parent's field, TODAY(), a new formula definition)."""
+        self.formula_values.setdefault(name.lower(), {})[index] = value
 
     def purge(self, index: int) -> None:
         self.purged.add(index)

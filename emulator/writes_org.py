@@ -4,19 +4,31 @@ Bulk."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.ids import is_well_formed, make_id, parse_id, to_18
+from emulator.options import register_option
 from emulator.store import ObjectData
 from emulator.writes import RecordError, missing_required, writable_values
 
 if TYPE_CHECKING:
     from emulator.clock import Clock
+    from emulator.options import Options
     from emulator.schema import ObjectDef, Schema
 
 ADMIN_USER_INDEX = 0
+register_option(
+    "replication.log_hard_deletes",
+    True,
+    "Hard deletes (hardDelete, purge of a live row, objects that are not undeletable) enter the "
+    "delete log like soft deletes [docs do not distinguish them].",
+)
+register_option(
+    "replication.undelete_clears_log",
+    True,
+    "An undelete removes the row's delete-log entry [UNCONFIRMED].",
+)
 
 
 def _key(value: Any) -> Any:
@@ -30,6 +42,7 @@ class WriteMixin:
     lock: threading.RLock
     clock: Clock
     schema: Schema
+    options: Options
 
     if TYPE_CHECKING:
 
@@ -109,16 +122,19 @@ class WriteMixin:
                 set(data.purged),
                 list(data.inserted),
                 data.next_index,
+                dict(data.delete_log),
             )
         return snap
 
     def restore_data(self, snap: dict[str, Any]) -> None:
-        for name, (overlay, deleted, purged, inserted, next_index) in snap.items():
+        for name, (overlay, deleted, purged, inserted, next_index, log) in snap.items():
             data = self.data(name)
             data.overlay.clear()
             data.overlay.update(overlay)
             data.deleted, data.purged = deleted, purged
             data.inserted, data.next_index = inserted, next_index
+            data.delete_log.clear()
+            data.delete_log.update(log)
             data.__dict__.pop("_unique", None)
 
     # -- writes ---
@@ -139,9 +155,10 @@ class WriteMixin:
                 record[fdef.name] = fdef.picklist_values[0]
             if fdef.auto_number:
                 record[fdef.name] = f"{data.count + len(data.inserted) + 1:08d}"
-        record.update(
-            Id=data.make_id(index), CreatedDate=now, LastModifiedDate=now, SystemModstamp=now
-        )
+        record["Id"] = data.make_id(index)
+        for name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
+            if data.obj.field(name):
+                record[name] = now
         for name in ("OwnerId", "CreatedById", "LastModifiedById"):
             if data.obj.field(name):
                 record[name] = user
@@ -227,7 +244,9 @@ class WriteMixin:
             return data.make_id(match), False
 
     def delete(self, sobject: str, record_id: str, hard: bool = False) -> None:
-        """Soft delete (to the recycle bin: IsDeleted=true, seen by queryAll) or hard delete."""
+        """Soft delete (to the recycle bin: IsDeleted=true, seen by queryAll) or hard delete.
+        Objects that are not undeletable (`hard_delete_only`, e.g. CampaignMember) always delete
+        hard. Both kinds are written to the delete log that GET .../deleted reads."""
         with self.lock:
             data = self.data(sobject)
             if not data.obj.deletable:
@@ -238,7 +257,7 @@ class WriteMixin:
             if index in data.deleted and not hard:
                 raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
             self.check_rules(data.obj.name, "delete", {}, data.make_id(index))
-            if hard:
+            if hard or data.obj.hard_delete_only:
                 self.purge(sobject, record_id)
                 return
             record = data.materialize(index)
@@ -246,6 +265,7 @@ class WriteMixin:
             self._touch(data, record)
             self._store(data, index, record)
             data.mark_deleted(index, True)
+            data.log_delete(index, record["SystemModstamp"])
 
     def undelete(self, sobject: str, record_id: str) -> None:
         with self.lock:
@@ -258,28 +278,20 @@ class WriteMixin:
             self._touch(data, record)
             self._store(data, index, record)
             data.mark_deleted(index, False)
+            if self.options["replication.undelete_clears_log"]:
+                data.delete_log.pop(index, None)
 
     def purge(self, sobject: str, record_id: str) -> None:
-        """Hard delete / empty from recycle bin: the row disappears even from queryAll."""
+        """Hard delete / empty from recycle bin: the row disappears even from queryAll. A row
+        that was not soft-deleted before is a hard delete: it enters the delete log now."""
         with self.lock:
             data = self.data(sobject)
             index = self.require_index(data, record_id)
             old = data.overlay.get(index) or data.materialize(index)
             self._reindex(data, index, old, {})
+            if index not in data.deleted and self.options["replication.log_hard_deletes"]:
+                data.log_delete(index, self._now())
             data.purge(index)
-            purged_log: list[tuple[str, datetime]] = data.__dict__.setdefault("_purged_log", [])
-            purged_log.append((data.make_id(index), self._now()))
-
-    def deleted_since(
-        self, sobject: str, start: datetime, end: datetime
-    ) -> list[tuple[str, datetime]]:
-        """(id, deletedDate) of soft-deleted rows whose deletion falls in [start, end]."""
-        data = self.data(sobject)
-        stamp: Callable[[int], Any] = data.field_fn("SystemModstamp")
-        rows = [
-            (data.make_id(i), stamp(i)) for i in sorted(list(data.deleted)) if i not in data.purged
-        ]
-        return [(rid, when) for rid, when in rows if start <= when <= end]
 
     def index_from_id(self, sobject: str, record_id: str) -> int | None:
         return parse_id(self.object(sobject).key_prefix, record_id)
