@@ -33,7 +33,17 @@ def test_readme_first_code_block_is_demo_then_test() -> None:
 def test_ci_run_calls_the_readme_test_command() -> None:
     body = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
-    assert re.search(r"^exec \./scripts/test\b", body, re.MULTILINE)
+    assert re.search(r"^\./scripts/test \"\$@\" \|\| rc=1$", body, re.MULTILINE)
+
+
+def test_ci_run_runs_both_benchmarks_small_and_fails_with_them() -> None:
+    """A benchmark that stops working must fail CI (#11.7): both run at a small size and a
+    failing one sets the exit status."""
+    body = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+    assert re.search(r"^.*\./scripts/bench --sizes 2000\b.* \|\| rc=1$", body, re.MULTILINE)
+    assert re.search(r"^.*scripts/bench_push\.py --sizes 2000 \|\| rc=1$", body, re.MULTILINE)
+    assert re.search(r"^exit \"\$rc\"$", body, re.MULTILINE)
 
 
 def test_scripts_are_executable_bash_with_valid_syntax() -> None:
