@@ -87,6 +87,7 @@ _MIN_NORMAL = 2.2250738585072014e-308
 
 def java_double(x: float) -> str:
     """Render like Java 19+ ``Double.toString``: shortest digits, scientific outside [1e-3, 1e7)."""
+    x = float(x)  # an int renders as the double it is stored as ("5.0", "1.0E18")
     ax = abs(x)
     if 1e-3 <= ax < 1e7:
         return repr(x)  # Python's repr is the same shortest plain form in this range ("100.0")

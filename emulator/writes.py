@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from emulator.ids import is_well_formed, to_18
@@ -139,7 +141,11 @@ def _coerce_text(fdef: FieldDef, value: Any) -> str:
     return text
 
 
-def _coerce_number(fdef: FieldDef, value: Any) -> int | float:
+def _coerce_number(fdef: FieldDef, value: Any, round_to_scale: bool = True) -> int | float:
+    """int fields keep integers; double/currency/percent are stored as doubles (so
+    999999999999999999 becomes 1.0E18), rounded half-up to the field's scale when
+    `round_to_scale` (12.5 into a scale-0 field is 13.0; the decimal text is rounded, not its
+    binary double, so 2.675 at scale 2 is 2.68)."""
     if isinstance(value, bool):
         raise _wrong_type(fdef, value)
     try:
@@ -150,7 +156,12 @@ def _coerce_number(fdef: FieldDef, value: Any) -> int | float:
         if isinstance(number, float) and not number.is_integer():
             raise _wrong_type(fdef, value)
         return int(number)
-    return round(float(number), fdef.scale) if fdef.scale else float(number)
+    if not round_to_scale or not math.isfinite(number):
+        return float(number)
+    text = value.strip() if isinstance(value, str) else repr(value)
+    wide = Context(prec=400)  # a double's full decimal expansion fits
+    quantum = Decimal(1).scaleb(-fdef.scale)
+    return float(Decimal(text).quantize(quantum, rounding=ROUND_HALF_UP, context=wide))
 
 
 def _coerce_temporal(fdef: FieldDef, value: Any) -> Any:
@@ -170,7 +181,9 @@ def _coerce_temporal(fdef: FieldDef, value: Any) -> Any:
         raise _wrong_type(fdef, value) from None
 
 
-def coerce_value(fdef: FieldDef, value: Any, exists: Callable[[str, str], bool]) -> Any:  # noqa: PLR0911 (one return per type)
+def coerce_value(  # noqa: PLR0911 (one return per type)
+    fdef: FieldDef, value: Any, exists: Callable[[str, str], bool], round_to_scale: bool = True
+) -> Any:
     """Typed value for `fdef` from JSON or CSV input; None stays None (null)."""
     if value is None:
         return False if fdef.type == "boolean" else None
@@ -184,7 +197,7 @@ def coerce_value(fdef: FieldDef, value: Any, exists: Callable[[str, str], bool])
             return lowered in _TRUE
         raise _wrong_type(fdef, value)
     if fdef.type in ("int", "double", "currency", "percent", "long"):
-        return None if value == "" else _coerce_number(fdef, value)
+        return None if value == "" else _coerce_number(fdef, value, round_to_scale)
     if fdef.type in ("date", "datetime", "time"):
         return None if value == "" else _coerce_temporal(fdef, value)
     if fdef.type in ("reference", "id"):
@@ -217,7 +230,11 @@ def _coerce_reference(fdef: FieldDef, text: str, exists: Callable[[str, str], bo
 
 
 def writable_values(
-    obj: ObjectDef, values: dict[str, Any], creating: bool, exists: Callable[[str, str], bool]
+    obj: ObjectDef,
+    values: dict[str, Any],
+    creating: bool,
+    exists: Callable[[str, str], bool],
+    round_to_scale: bool = True,
 ) -> dict[str, Any]:
     """Validated, typed field values keyed by describe name. Raises RecordError."""
     result: dict[str, Any] = {}
@@ -240,7 +257,7 @@ def writable_values(
             )
         if fdef.name == "Id":
             continue
-        result[fdef.name] = coerce_value(fdef, value, exists)
+        result[fdef.name] = coerce_value(fdef, value, exists, round_to_scale)
     return result
 
 

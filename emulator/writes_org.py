@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 ADMIN_USER_INDEX = 0
 register_option(
+    "data.number_rounding",
+    "half_up",
+    "Written double/currency/percent values: rounded half-up to the field's scale (`half_up`, "
+    "issue #11.4) or stored as sent (`none`, what Salesforce KB 000387302 describes for API "
+    "writes) [conflicting sources].",
+    ["half_up", "none"],
+)
+register_option(
     "replication.log_hard_deletes",
     True,
     "Hard deletes (hardDelete, purge of a live row, objects that are not undeletable) enter the "
@@ -138,6 +146,9 @@ class WriteMixin:
             data.__dict__.pop("_unique", None)
 
     # -- writes ---
+    def _round(self) -> bool:
+        return bool(self.options["data.number_rounding"] == "half_up")
+
     def _now(self) -> datetime:
         return self.clock.now().replace(microsecond=0)
 
@@ -170,7 +181,7 @@ class WriteMixin:
         """Create a record; returns its new 18-char Id. Raises RecordError."""
         with self.lock:
             data = self.data(sobject)
-            typed = writable_values(data.obj, values, True, self.exists)
+            typed = writable_values(data.obj, values, True, self.exists, self._round())
             self.check_rules(data.obj.name, "insert", values, None)
             index = data.allocate_index()
             record = self._defaults(data, index)
@@ -186,7 +197,7 @@ class WriteMixin:
             index = self.require_index(data, record_id)
             if index in data.deleted:
                 raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
-            typed = writable_values(data.obj, values, False, self.exists)
+            typed = writable_values(data.obj, values, False, self.exists, self._round())
             self.check_rules(data.obj.name, "update", values, data.make_id(index))
             record = data.materialize(index)
             record.update(typed)
