@@ -6,8 +6,8 @@ is a ``logging.Handler`` that recognises three records and turns them into bar u
 
 * ``lht.sync.executor`` ``"<sobject> → <target>: <method> (<reason>), estimate <n>"`` — a new
   task whose total is the estimated row count;
-* ``lht.salesforce.bulk`` ``"<job> page <n>: <records> record(s), <bytes> bytes"`` — one Bulk
-  result page downloaded (pages, rows, bytes advance);
+* ``lht.salesforce.bulk_pages`` ``"<job> page <n>: <records> record(s), <bytes> bytes"`` — one
+  Bulk result page downloaded (pages, rows, bytes as served advance);
 * ``lht.sync.extract`` ``"<sobject>: staged <files> files, <records> records, <bytes> bytes"`` —
   extraction finished (REST syncs log no per-page records, so their bar jumps here).
 
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 __all__ = ["ProgressEvent", "ProgressSink", "SyncProgressHandler", "parse_record", "progress_bars"]
 
 #: Loggers whose INFO records carry progress.
-PROGRESS_LOGGERS = ("lht.sync.executor", "lht.salesforce.bulk", "lht.sync.extract")
+PROGRESS_LOGGERS = ("lht.sync.executor", "lht.salesforce.bulk_pages", "lht.sync.extract")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def parse_record(record: logging.LogRecord) -> ProgressEvent | None:
     try:
         if record.name == "lht.sync.executor" and "estimate" in text and len(args) == 5:
             return ProgressEvent("start", label=f"{args[0]} → {args[1]}", total=int(args[4]))
-        if record.name == "lht.salesforce.bulk" and " page " in text and len(args) == 4:
+        if record.name == "lht.salesforce.bulk_pages" and " page " in text and len(args) == 4:
             return ProgressEvent("page", pages=1, rows=int(args[2]), size=int(args[3]))
         if record.name == "lht.sync.extract" and "staged" in text and len(args) == 4:
             return ProgressEvent("done", pages=int(args[1]), rows=int(args[2]), size=int(args[3]))

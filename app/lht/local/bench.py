@@ -45,7 +45,7 @@ from lht.warehouse.stage import StageWriter
 __all__ = ["main"]
 
 CLIENT = ("lht-local-client-id", "lht-local-client-secret")
-PAGE = 10_000  # the sync default (SyncOptions.max_records)
+PAGE = SyncOptions().max_records  # the sync default
 _TIMEOUT = 60.0
 
 

@@ -1,29 +1,29 @@
-"""Bulk API 2.0 query jobs: create, poll, download result pages by locator, abort, delete.
+"""Bulk API 2.0 query jobs: create, poll, read result pages, abort, delete.
 
-Result pages are yielded as the CSV bytes Salesforce served (header row included) plus the
-parsed header and row count, without parsing rows into objects. A page whose body is cut
-short, does not end on a record boundary, or whose row count differs from
-``Sforce-NumberOfRecords`` is downloaded again, and raises once retries are exhausted.
+Downloads live in :mod:`lht.salesforce.bulk_pages`: :meth:`BulkQueryJob.download` yields
+pages spooled as served (gzip kept, several at once through ``resultPages``);
+:meth:`BulkQueryJob.pages` is the simple form, one inflated, row-counted page after the
+other. A page whose body is cut short, does not end on a record boundary, or whose row count
+differs from ``Sforce-NumberOfRecords`` is downloaded again, and raises once retries are
+exhausted.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
-from lht.errors import ConfigError, SalesforceError, SalesforceJobFailed, SalesforceUnavailable
+from lht.errors import ConfigError, SalesforceError, SalesforceJobFailed
+from lht.salesforce.bulk_pages import RecordCounter, ResultPage, ResultPages, parse_header_line
 from lht.salesforce.transport import Transport
 
 __all__ = [
     "BulkPage",
     "BulkQueryJob",
     "PollPolicy",
+    "ResultPage",
     "count_csv_records",
     "create_query_job",
     "list_jobs",
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MAX_SOQL_CHARS = 100_000
 TERMINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -89,27 +88,14 @@ def count_csv_records(raw: bytes) -> tuple[int, bool]:
     A record ends at a newline outside quotes. "Ends cleanly" means the body is empty or
     its last byte is a newline that closes a record (no open quote, nothing after it).
     """
-    if not raw:
-        return 0, True
-    records = quotes = start = 0
-    end = raw.find(b"\n")
-    while end != -1:  # scan in place: no per-line copies of a page that may be 100+ MB
-        quotes += raw.count(b'"', start, end)
-        if quotes % 2 == 0:
-            records += 1
-        start = end + 1
-        end = raw.find(b"\n", start)
-    quotes += raw.count(b'"', start)
-    clean = start == len(raw) and quotes % 2 == 0
-    return max(records - 1, 0), clean
+    counter = RecordCounter()
+    counter.feed(raw)
+    return counter.records, counter.clean
 
 
 def parse_header(raw: bytes) -> list[str]:
     """Column names from the first line of a CSV page (names never contain newlines)."""
-    first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8-sig")
-    if not first:
-        return []
-    return next(csv.reader(io.StringIO(first)))
+    return parse_header_line(raw.split(b"\n", 1)[0])
 
 
 def wait_for_job(
@@ -199,6 +185,7 @@ class BulkQueryJob:
         self.sobject: str | None = info.get("object")
         self.max_records = max_records
         self._url = f"{base}/jobs/query/{self.id}"
+        self._results = ResultPages(transport, self._url, self.describe, _version_number(base))
 
     @property
     def describe(self) -> str:
@@ -209,64 +196,18 @@ class BulkQueryJob:
         value = self.info.get("numberRecordsProcessed")
         return None if value is None else int(value)
 
+    def download(
+        self, streams: int = 1, max_records: int | None = None, count: bool = False
+    ) -> Iterator[ResultPage]:
+        """Result pages spooled as served (close each when done): in order with one stream,
+        in completion order with more (``resultPages``, up to ``streams`` downloads at once).
+        ``count`` also counts the rows of gzip bodies (plain ones always are)."""
+        return self._results.pages(max_records or self.max_records, streams, count)
+
     def pages(self, max_records: int | None = None) -> Iterator[BulkPage]:
         """Download result pages in order, following ``Sforce-Locator`` until ``null``."""
-        size = max_records or self.max_records
-        locator: str | None = None
-        number = 0
-        while True:
-            number += 1
-            page = self._fetch_page(locator, size, number)
-            log.info("%s page %d: %d record(s), %d bytes", self.describe, number,
-                     page.records, len(page.raw))  # fmt: skip
-            yield page
-            if page.locator is None:
-                return
-            locator = page.locator
-
-    def _fetch_page(self, locator: str | None, size: int | None, number: int) -> BulkPage:
-        params: dict[str, Any] = {}
-        if locator:
-            params["locator"] = locator
-        if size:
-            params["maxRecords"] = size
-        where = f"{self.describe} results page {number}"
-        attempts = self._transport.retry_policy.max_attempts
-        for attempt in range(1, attempts + 1):
-            problem = None
-            try:
-                page = self._download(params, where)
-            except _BadPage as bad:
-                problem = str(bad)
-            else:
-                return page
-            if attempt < attempts:
-                self._transport.pause(attempt, f"{where}: {problem}")
-        raise SalesforceUnavailable(f"{where}: {problem} (after {attempts} attempts)")
-
-    def _download(self, params: dict[str, Any], where: str) -> BulkPage:
-        response = self._transport.send(
-            "GET", f"{self._url}/results", params=params, stream=True, context=where,
-            headers={"Accept": "text/csv", "Accept-Encoding": "gzip"},
-        )  # fmt: skip
-        try:
-            raw = b"".join(response.iter_content(_CHUNK))
-        except requests.RequestException as exc:
-            raise _BadPage(f"download interrupted ({type(exc).__name__})") from None
-        finally:
-            response.close()
-        declared = response.headers.get("Sforce-NumberOfRecords")
-        if declared is None or not declared.strip().isdigit():
-            raise _BadPage("response has no valid Sforce-NumberOfRecords header")
-        rows, clean = count_csv_records(raw)
-        if not clean:
-            raise _BadPage("CSV body is truncated (does not end on a record boundary)")
-        if rows != int(declared):
-            raise _BadPage(f"CSV has {rows} row(s) but Sforce-NumberOfRecords says {declared}")
-        next_locator = response.headers.get("Sforce-Locator")
-        if next_locator in (None, "", "null"):
-            next_locator = None
-        return BulkPage(parse_header(raw), raw, rows, next_locator)
+        for page in self.download(1, max_records, count=True):
+            yield BulkPage(page.header, page.read_csv(), page.records, page.next_locator)
 
     def abort(self) -> None:
         self._transport.send("PATCH", self._url, json={"state": "Aborted"},
@@ -276,8 +217,9 @@ class BulkQueryJob:
         self._transport.send("DELETE", self._url, context=f"delete {self.describe}")
 
 
-class _BadPage(Exception):
-    """Internal: a downloaded page failed validation; the page is fetched again."""
+def _version_number(base: str) -> float:
+    """``.../services/data/v62.0`` → 62.0."""
+    return float(base.rstrip("/").rsplit("/v", 1)[-1])
 
 
 def list_jobs(transport: Transport, base: str, kind: str) -> Iterator[dict[str, Any]]:

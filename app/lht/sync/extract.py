@@ -1,18 +1,22 @@
-"""Extraction strategies: Salesforce pages → gzip CSV files on the stage → staging table.
+"""Extraction: Salesforce pages → gzip CSV files on the stage → the staging table.
 
-Each method family really differs in how it moves data (README "Sync methods"):
+The method families differ in where the rows come from (README "Sync methods"):
 
-* ``regular_api`` — REST ``queryAll`` pages (2,000 records, no job to wait for), rendered to
-  CSV in chunks; one COPY of the run prefix at the end. Cheapest for small sets.
-* ``bulk_api`` — one Bulk 2.0 ``queryAll`` job; each result page is checked, compressed,
-  uploaded and COPY'd before the next page is requested (one page in memory).
-* ``bulk_api_stage`` — one Bulk 2.0 job; a background thread downloads (HTTP) and compresses
-  the next pages while the main thread uploads (the Snowpark session is only ever used from
-  the calling thread), bounded by ``prefetch_pages``; one COPY of the whole prefix at the end.
-  Bulk 2.0 locators are sequential, so parallelism is this download/upload pipeline.
+* ``regular_api`` — REST ``queryAll`` pages (2,000 records, no job to wait for), rendered
+  to CSV files of ``rest_chunk_rows`` rows. Cheapest for small sets.
+* ``bulk_api`` — one Bulk 2.0 ``queryAll`` job whose pages are walked by locator (one
+  download at a time: small sets have one or two pages).
+* ``bulk_api_stage`` — one Bulk 2.0 job whose pages are listed with ``resultPages`` and
+  downloaded up to ``download_streams`` at once (the locator walk if the org lacks it).
 
-Every strategy checks rows loaded by COPY against the records Salesforce reported, so a
-truncated page can never become a silent partial load.
+All share one pipeline. A background thread downloads and prepares the files
+(:mod:`lht.sync.stagefiles`: gzip pages staged as Salesforce sent them, or joined into
+``stage_file_mb`` files), at most ``prefetch_pages`` ready files ahead. The calling thread —
+the only one that ever uses the Snowpark session — PUTs each file and, whenever no further
+file is ready yet, COPYs the files PUT so far into the staging table, so loading overlaps the
+downloads still running. After each COPY every file's loaded-row count must equal the records
+Salesforce reported for it: a truncated or malformed page never becomes a silent partial load.
+The apply (one MERGE transaction) follows in the executor.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from lht.errors import SalesforceError
-from lht.sync.pages import check_header, gzip_bytes, rest_chunks
+from lht.sync.pages import rest_chunks
 from lht.sync.plan import SyncPlan
 from lht.sync.ports import SalesforcePort, SyncStore
+from lht.sync.stagefiles import StagedFile, part_name, stage_files, staged_bytes
 
 __all__ = ["ExtractTotals", "extract"]
 
@@ -41,140 +47,148 @@ class ExtractTotals:
     records: int
     bytes_staged: int
     loaded: int
-
-
-@dataclass(frozen=True)
-class _Staged:
-    name: str
-    gz: bytes
-    records: int
+    copies: int = 0
 
 
 def extract(
     family: str, sf: SalesforcePort, store: SyncStore, plan: SyncPlan, *, staging: str, prefix: str
 ) -> ExtractTotals:
     """Run the ``family`` strategy; returns what was staged and loaded into ``staging``."""
+    opts = plan.request.options
     if family == "regular_api":
-        totals = _load_all(store, _rest_files(sf, plan), staging, prefix)
-    elif family == "bulk_api":
-        totals = _bulk_sequential(sf, store, plan, staging, prefix)
-    elif family == "bulk_api_stage":
-        totals = _bulk_pipelined(sf, store, plan, staging, prefix)
-    else:
+        return _load(store, _rest_files(sf, plan), plan, staging, prefix)
+    if family not in ("bulk_api", "bulk_api_stage"):
         raise ValueError(f"unknown method family {family!r}")
-    if totals.loaded != totals.records:
-        raise SalesforceError(
-            f"{plan.request.sobject}: COPY loaded {totals.loaded} rows but Salesforce reported "
-            f"{totals.records} records (truncated or malformed page); staged files kept at "
-            f"{prefix}"
-        )
-    log.info(
-        "%s: staged %d files, %d records, %d bytes",
-        plan.request.sobject,
-        totals.files,
-        totals.records,
-        totals.bytes_staged,
-    )
+    streams = opts.download_streams if family == "bulk_api_stage" else 1
+    job = sf.bulk_query(plan.soql, include_deleted=True, max_records=opts.max_records,
+                        poll_timeout=opts.poll_timeout_seconds)  # fmt: skip
+    columns = [f.name for f in plan.fields]
+    files = stage_files(job.download(streams=streams), columns, f"Bulk job {job.id}",
+                        opts.stage_file_mb * 1_000_000)  # fmt: skip
+    totals = _load(store, files, plan, staging, prefix)
+    job.delete()
     return totals
 
 
-def _part(number: int) -> str:
-    return f"part-{number:05d}.csv.gz"
-
-
-def _rest_files(sf: SalesforcePort, plan: SyncPlan) -> Iterator[_Staged]:
+def _rest_files(sf: SalesforcePort, plan: SyncPlan) -> Iterator[StagedFile]:
     names = [f.name for f in plan.fields]
     records = sf.query_records(plan.soql, include_deleted=True)
-    for number, chunk in enumerate(
-        rest_chunks(records, names, plan.request.options.rest_chunk_rows), start=1
-    ):
-        yield _Staged(_part(number), gzip_bytes(chunk.raw), chunk.records)
+    chunks = rest_chunks(records, names, plan.request.options.rest_chunk_rows)
+    for number, chunk in enumerate(chunks, start=1):
+        yield staged_bytes(part_name(number), chunk.raw, chunk.records)
 
 
-def _bulk_files(job: Any, plan: SyncPlan) -> Iterator[_Staged]:
-    names = [f.name for f in plan.fields]
-    number = 0
-    for page in job.pages():
-        if page.records == 0:
-            continue
-        number += 1
-        check_header(page.raw, names, f"Bulk job {job.id} page {number}")
-        staged = _Staged(_part(number), gzip_bytes(page.raw), page.records)
-        del page  # the raw page is not held while the consumer uploads
-        yield staged
+class _Batch:
+    """Files PUT under ``<prefix>b<NNNN>/`` since the last COPY (COPY takes prefixes)."""
+
+    def __init__(self, prefix: str, number: int = 1) -> None:
+        self.number = number
+        self.path = f"{prefix}b{number:04d}/"
+        self.expected: dict[str, int] = {}
 
 
-def _start_job(sf: SalesforcePort, plan: SyncPlan) -> Any:
-    opts = plan.request.options
-    return sf.bulk_query(
-        plan.soql,
-        include_deleted=True,
-        max_records=opts.max_records,
-        poll_timeout=opts.poll_timeout_seconds,
-    )
+@dataclass
+class _Tally:
+    files: int = 0
+    records: int = 0
+    size: int = 0
+    loaded: int = 0
+    copies: int = 0
 
 
-def _load_all(
-    store: SyncStore, files: Iterator[_Staged], staging: str, prefix: str
+def _load(
+    store: SyncStore, files: Iterator[StagedFile], plan: SyncPlan, staging: str, prefix: str
 ) -> ExtractTotals:
-    count = records = size = 0
-    for staged in files:
-        store.put_file(prefix, staged.name, staged.gz)
-        count, records, size = count + 1, records + staged.records, size + len(staged.gz)
-    loaded = store.copy_staging(staging, prefix) if count else 0
-    return ExtractTotals(count, records, size, loaded)
+    sobject = plan.request.sobject
+    tally, batch = _Tally(), _Batch(prefix)
+    with _Prefetched(files, plan.request.options.prefetch_pages) as ready:
+        for staged in ready:
+            try:
+                store.put_file(batch.path, staged.name, staged.body)
+            finally:
+                staged.close()
+            batch.expected[staged.name] = staged.records
+            tally.files, tally.records = tally.files + 1, tally.records + staged.records
+            tally.size += staged.size
+            if not ready.waiting():  # nothing else is ready: load now, downloads go on
+                tally.loaded += _copy(store, staging, batch, sobject, prefix)
+                tally.copies += 1
+                batch = _Batch(prefix, batch.number + 1)
+    if batch.expected:
+        tally.loaded += _copy(store, staging, batch, sobject, prefix)
+        tally.copies += 1
+    log.info(
+        "%s: staged %d files, %d records, %d bytes", sobject, tally.files, tally.records, tally.size
+    )  # fmt: skip  (the CLI's progress bars read this record)
+    log.debug("%s: %d COPY statement(s)", sobject, tally.copies)
+    return ExtractTotals(tally.files, tally.records, tally.size, tally.loaded, tally.copies)
 
 
-def _bulk_sequential(
-    sf: SalesforcePort, store: SyncStore, plan: SyncPlan, staging: str, prefix: str
-) -> ExtractTotals:
-    job = _start_job(sf, plan)
-    count = records = size = loaded = 0
-    for staged in _bulk_files(job, plan):
-        page_prefix = f"{prefix}{staged.name.split('.')[0]}/"  # COPY takes prefixes, not files
-        store.put_file(page_prefix, staged.name, staged.gz)
-        loaded += store.copy_staging(staging, page_prefix)
-        count, records, size = count + 1, records + staged.records, size + len(staged.gz)
-    job.delete()
-    return ExtractTotals(count, records, size, loaded)
+def _copy(store: SyncStore, staging: str, batch: _Batch, sobject: str, prefix: str) -> int:
+    """COPY one batch; every file must load exactly the records Salesforce reported."""
+    loaded = store.copy_staging(staging, batch.path)
+    for name in sorted(set(batch.expected) | set(loaded)):
+        got, expected = loaded.get(name, 0), batch.expected.get(name, 0)
+        if got != expected:
+            raise SalesforceError(
+                f"{sobject}: COPY loaded {got} rows from {batch.path}{name} but Salesforce "
+                f"reported {expected} records for it (truncated or malformed page); staged "
+                f"files kept at {prefix}"
+            )
+    return sum(loaded.values())
 
 
-def _bulk_pipelined(
-    sf: SalesforcePort, store: SyncStore, plan: SyncPlan, staging: str, prefix: str
-) -> ExtractTotals:
-    job = _start_job(sf, plan)
-    totals = _load_all(store, _prefetched(_bulk_files(job, plan), plan), staging, prefix)
-    job.delete()
-    return totals
+class _Prefetched:
+    """Runs ``files`` (HTTP downloads, file preparation) in a worker thread, at most
+    ``ahead`` ready files in advance; iterating yields them on the calling thread."""
 
+    def __init__(self, files: Iterator[StagedFile], ahead: int) -> None:
+        self._files = files
+        self._slots: queue.Queue[Any] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, name="lht-extract", daemon=True)
 
-def _prefetched(files: Iterator[_Staged], plan: SyncPlan) -> Iterator[_Staged]:
-    """Run ``files`` (HTTP download + gzip) in a worker thread, ``prefetch_pages`` ahead."""
-    slots: queue.Queue[Any] = queue.Queue(maxsize=plan.request.options.prefetch_pages)
-    stop = threading.Event()
+    def __enter__(self) -> _Prefetched:
+        self._worker.start()
+        return self
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for item in files:
-                if stop.is_set():
+            for item in self._files:
+                if self._stop.is_set():
+                    item.close()
                     return
-                slots.put(item)
-            slots.put(_DONE)
+                self._slots.put(item)
+            self._slots.put(_DONE)
         except Exception as exc:  # thread boundary: hand it to the consumer, which re-raises
-            slots.put(exc)
+            self._slots.put(exc)
+        finally:
+            close = getattr(self._files, "close", None)
+            if close is not None:
+                close()  # stops the downloads of an abandoned run (generator cleanup)
 
-    worker = threading.Thread(target=produce, name="lht-bulk-download", daemon=True)
-    worker.start()
-    try:
-        while (item := slots.get()) is not _DONE:
+    def __iter__(self) -> Iterator[StagedFile]:
+        while (item := self._slots.get()) is not _DONE:
             if isinstance(item, Exception):
                 raise item
             yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
+
+    def waiting(self) -> int:
+        """Ready files (or the end marker) waiting to be taken."""
+        return self._slots.qsize()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        while self._worker.is_alive():  # unblock a producer waiting on a full queue
             try:
-                slots.get(timeout=0.05)
+                item = self._slots.get(timeout=0.05)
             except queue.Empty:
                 continue
-        worker.join()
+            if isinstance(item, StagedFile):
+                item.close()
+        self._worker.join()

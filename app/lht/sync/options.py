@@ -57,9 +57,11 @@ class SyncOptions:
     bulk_api_threshold: int = 1000
     stage_threshold: int = 50000
     method: str | None = None
-    max_records: int | None = 10000
+    max_records: int | None = 100000
     rest_chunk_rows: int = 10000
     prefetch_pages: int = 2
+    download_streams: int = 5
+    stage_file_mb: int = 0
     poll_timeout_seconds: float = 3600.0
     stale_lock_seconds: int = 6 * 3600
 
@@ -108,6 +110,8 @@ def _coerce(name: str, value: Any) -> Any:
         "stale_lock_seconds",
         "max_records",
         "rest_chunk_rows",
+        "download_streams",
+        "stage_file_mb",
     ):
         return _integer(name, value)
     if name == "poll_timeout_seconds":
@@ -148,6 +152,10 @@ def _check_options(opts: SyncOptions) -> None:
         raise ConfigError("max_records must be >= 1")
     if not 1 <= opts.prefetch_pages <= 16:
         raise ConfigError("prefetch_pages must be between 1 and 16")
+    if not 1 <= opts.download_streams <= 16:
+        raise ConfigError("download_streams must be between 1 and 16")
+    if not 0 <= opts.stage_file_mb <= 5000:
+        raise ConfigError("stage_file_mb must be between 0 (one file per page) and 5000")
     if opts.rest_chunk_rows < 1:
         raise ConfigError("rest_chunk_rows must be >= 1")
     if opts.poll_timeout_seconds <= 0 or opts.stale_lock_seconds <= 0:

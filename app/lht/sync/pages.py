@@ -19,7 +19,14 @@ from typing import Any
 
 from lht.errors import SalesforceError
 
-__all__ = ["CsvChunk", "check_header", "gzip_bytes", "render_csv", "rest_chunks"]
+__all__ = [
+    "CsvChunk",
+    "check_header",
+    "check_header_names",
+    "gzip_bytes",
+    "render_csv",
+    "rest_chunks",
+]
 
 _REST_DATETIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\+0000$")
 
@@ -36,11 +43,15 @@ def check_header(raw: bytes, expected: Sequence[str], context: str) -> None:
     """Raise SalesforceError unless the first CSV line names exactly ``expected`` in order."""
     end = raw.find(b"\n")
     first = raw[: end if end >= 0 else len(raw)].rstrip(b"\r").decode("utf-8", errors="replace")
-    got = next(csv.reader([first]), [])
+    check_header_names(next(csv.reader([first]), []), expected, context)
+
+
+def check_header_names(got: Sequence[str], expected: Sequence[str], context: str) -> None:
+    """Raise SalesforceError unless ``got`` names exactly ``expected`` in order."""
     if [g.lower() for g in got] != [e.lower() for e in expected]:
         raise SalesforceError(
-            f"{context}: result columns {got[:8]}{'...' if len(got) > 8 else ''} do not match "
-            f"the planned columns {list(expected[:8])}{'...' if len(expected) > 8 else ''}"
+            f"{context}: result columns {list(got[:8])}{'...' if len(got) > 8 else ''} do not "
+            f"match the planned columns {list(expected[:8])}{'...' if len(expected) > 8 else ''}"
         )
 
 

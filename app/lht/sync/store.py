@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from lht.model import Column
 from lht.salesforce.describe import Field
@@ -117,7 +117,7 @@ class WarehouseSyncStore:
     def stage_prefix(self, sobject: str, run_id: str) -> str:
         return f"{sobject}/{run_id}/"
 
-    def put_file(self, prefix: str, name: str, gz: bytes) -> None:
+    def put_file(self, prefix: str, name: str, gz: bytes | IO[bytes]) -> None:
         if prefix not in self._prefixes:
             self._prefixes.append(prefix)
         self.stage.put(f"{prefix}{name}", gz)
@@ -135,7 +135,8 @@ class WarehouseSyncStore:
         files = tuple(f"files @{self.stage.stage_name}/{p}" for p in self._prefixes)
         return tables + files
 
-    def copy_staging(self, staging: str, path: str) -> int:
+    def copy_staging(self, staging: str, path: str) -> dict[str, int]:
+        """COPY every file under ``path``; rows loaded per file name (its last segment)."""
         stmt = sql.copy_into_staging(_name(staging), self.stage.stage_name, *_segments(path))
         return _rows_loaded(self.runner.run(stmt))
 
@@ -291,13 +292,18 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-def _rows_loaded(rows: list[Any]) -> int:
-    total = 0
+def _rows_loaded(rows: list[Any]) -> dict[str, int]:
+    """COPY's result: one row per file (``file``, ``status``, ``rows_loaded``, ...); a COPY
+    that found no file answers one ``status`` row without ``file``."""
+    loaded: dict[str, int] = {}
     for row in rows:
         data = row.as_dict() if hasattr(row, "as_dict") else dict(row)
         lowered = {str(k).lower(): v for k, v in data.items()}
-        total += int(lowered.get("rows_loaded") or 0)
-    return total
+        if lowered.get("file") is None:
+            continue
+        name = str(lowered["file"]).rsplit("/", 1)[-1]
+        loaded[name] = loaded.get(name, 0) + int(lowered.get("rows_loaded") or 0)
+    return loaded
 
 
 def _update_run(tables: st.StateTables, run: RunRecord, counts: LoadCounts) -> sql.Statement:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from lht.errors import WarehouseError
 from lht.warehouse.identifiers import stage_path
@@ -41,7 +41,7 @@ class StageWriter:
         """``@LHT.LHT_STAGE/<segments...>/`` (validated)."""
         return stage_path(self.stage_name, *segments)
 
-    def put(self, path: str, data: bytes | BinaryIO) -> int:
+    def put(self, path: str, data: bytes | IO[bytes]) -> int:
         """Upload ``data`` to ``<stage>/<path>`` (path segments separated by ``/``, the last
         one the file name); returns the number of bytes uploaded."""
         *dirs, filename = path.strip("/").split("/")

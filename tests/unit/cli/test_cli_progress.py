@@ -17,7 +17,7 @@ def record(name: str, msg: str, *args: object) -> logging.LogRecord:
 
 START = record("lht.sync.executor", "%s → %s: %s (%s), estimate %d",
                "Account", "RAW.ACCOUNTS", "bulk_api_full", "first run", 2500)  # fmt: skip
-PAGE = record("lht.salesforce.bulk", "%s page %d: %d record(s), %d bytes",
+PAGE = record("lht.salesforce.bulk_pages", "%s page %d: %d record(s), %d bytes",
               "bulk query job 750x (Account)", 1, 1000, 4096)  # fmt: skip
 DONE = record("lht.sync.extract", "%s: staged %d files, %d records, %d bytes",
               "Account", 3, 2500, 900)  # fmt: skip
@@ -42,14 +42,14 @@ def test_parse_record_other_records_ignored() -> None:
     assert (
         parse_record(record("lht.other", "%s page %d: %d record(s), %d bytes", 1, 2, 3, 4)) is None
     )
-    assert parse_record(record("lht.salesforce.bulk", "%s page %d: %d record(s), %d bytes",
+    assert parse_record(record("lht.salesforce.bulk_pages", "%s page %d: %d record(s), %d bytes",
                                "job", 1, "many", 4)) is None  # fmt: skip
 
 
 def test_handler_forwards_events_from_logger() -> None:
     sink = Recorder()
     handler = SyncProgressHandler(sink)
-    logger = logging.getLogger("lht.salesforce.bulk")
+    logger = logging.getLogger("lht.salesforce.bulk_pages")
     logger.addHandler(handler)
     old = logger.level
     logger.setLevel(logging.INFO)

@@ -8,9 +8,10 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from lht.errors import ConcurrentRunError, ConfigError, SalesforceJobFailed, WarehouseError
+from lht.salesforce.bulk_pages import ResultPage, parse_header_line
 from lht.salesforce.describe import Field, SObjectDescribe
 from lht.sync.plan import PriorState, SyncPlan
 from lht.sync.ports import LoadCounts, RunRecord, Target
@@ -28,16 +29,23 @@ class Usage:
 
 
 class FakeJob:
+    """Serves ``pages`` as gzip bodies, the way Salesforce answers ``Accept-Encoding: gzip``."""
+
     def __init__(self, pages: list[Page | Exception]) -> None:
         self.id = "750000000000001AAA"
         self._pages = pages
         self.deleted = False
+        self.streams: list[int] = []
 
-    def pages(self) -> Iterator[Page]:
-        for page in self._pages:
+    def download(self, streams: int = 1) -> Iterator[ResultPage]:
+        self.streams.append(streams)
+        for number, page in enumerate(self._pages, start=1):
             if isinstance(page, Exception):
                 raise page
-            yield page
+            body = gzip.compress(page.raw)
+            header = parse_header_line(page.raw.split(b"\n", 1)[0])
+            yield ResultPage(number, page.records, header, True, io.BytesIO(body), len(body),
+                             None, counted=False)  # fmt: skip
 
     def delete(self) -> None:
         self.deleted = True
@@ -151,25 +159,28 @@ class FakeStore:
     def stage_prefix(self, sobject: str, run_id: str) -> str:
         return f"@LHT.LHT_STAGE/{sobject}/{run_id}/"
 
-    def put_file(self, prefix: str, name: str, gz: bytes) -> None:
+    def put_file(self, prefix: str, name: str, gz: bytes | IO[bytes]) -> None:
         self._call("put_file")
-        self.files[prefix + name] = gz
+        self.files[prefix + name] = gz if isinstance(gz, bytes) else gz.read()
 
     def create_staging(self, target: Target, run_id: str, columns: tuple[str, ...]) -> str:
         self._call("create_staging")
         self.staging_name = f'LHT."{target.table}__LHT_STG_{run_id[:8]}"'
         return self.staging_name
 
-    def copy_staging(self, staging: str, path: str) -> int:
+    def copy_staging(self, staging: str, path: str) -> dict[str, int]:
+        """Loads every not yet loaded file under ``path``; ``drop_rows`` are lost from the
+        first file (as a truncated page would be)."""
         self._call("copy_staging")
-        loaded = 0
+        loaded: dict[str, int] = {}
         for name in sorted(self.files):
             if name.startswith(path) and not name.endswith(".loaded"):
                 rows = list(csv.reader(io.StringIO(gzip.decompress(self.files[name]).decode())))
-                self.staged_rows.extend(rows[1:])
-                loaded += len(rows) - 1
+                lost = self.drop_rows if not loaded else 0
+                self.staged_rows.extend(rows[1 + lost :])
+                loaded[name.rsplit("/", 1)[-1]] = len(rows) - 1 - lost
                 self.files[name + ".loaded"] = b""
-        return max(0, loaded - self.drop_rows)
+        return loaded
 
     def apply_incremental(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
         self._call("apply_incremental")

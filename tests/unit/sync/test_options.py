@@ -39,6 +39,9 @@ def test_options_from_mapping_coerces_and_is_case_insensitive():
         {"prefetch_pages": 0},
         {"include_fields": ["A"], "exclude_fields": ["a"]},
         {"max_records": 0},
+        {"download_streams": 0},
+        {"download_streams": 17},
+        {"stage_file_mb": -1},
         {"where_clause": 5},
     ],
 )
