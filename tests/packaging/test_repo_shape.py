@@ -6,19 +6,29 @@ import re
 import subprocess
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ["scripts/test", "scripts/check", "scripts/demo", "scripts/deploy", ".ci/run"]
 
 
 def _requirements(path: Path) -> list[str]:
+    """A pip requirements file (requirements.core.txt): comments and blank lines allowed."""
     lines = (raw.split("#")[0].strip() for raw in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line]
 
 
-def _names(path: Path) -> set[str]:
-    return {
-        re.split(r"[<>=!~\[; ]", line)[0].lower().replace("_", "-") for line in _requirements(path)
-    }
+def _snowflake_packages() -> list[str]:
+    """requirements.snowflake.txt read the way snow reads it: every line is a package.
+
+    snowflake-cli ``_plugins/snowpark/commands.py`` ``_read_snowflake_requirements_file``:
+    ``file_path.read_text(...).splitlines()``, nothing stripped (no comment handling).
+    """
+    return (ROOT / "requirements.snowflake.txt").read_text(encoding="utf-8").splitlines()
+
+
+def _name(line: str) -> str:
+    return re.split(r"[<>=!~\[; ]", line)[0].lower().replace("_", "-")
 
 
 def test_readme_first_code_block_is_demo_then_test() -> None:
@@ -58,12 +68,24 @@ def test_scripts_are_executable_bash_with_valid_syntax() -> None:
 
 
 def test_snowflake_requirements_are_core_dependencies() -> None:
-    snowflake = _names(ROOT / "requirements.snowflake.txt")
-    core = _names(ROOT / "requirements.core.txt")
+    snowflake = {_name(line) for line in _snowflake_packages()}
+    core = {_name(line) for line in _requirements(ROOT / "requirements.core.txt")}
 
     assert snowflake
     assert snowflake <= core, f"not in requirements.core.txt: {sorted(snowflake - core)}"
     assert not (ROOT / "requirements.txt").exists(), "snow snowpark build would need a connection"
+
+
+def test_snowflake_requirements_every_line_as_snow_reads_it_is_a_requirement() -> None:
+    """snow copies each line into PACKAGES=(...): a comment or blank line would be a package."""
+    lines = _snowflake_packages()
+
+    assert lines
+    for number, line in enumerate(lines, start=1):
+        assert line == line.strip() and line, f"line {number}: blank or padded: {line!r}"
+        assert not line.startswith("#"), f"line {number} is a comment; explain in the README"
+        assert str(Requirement(line)) == line, f"line {number}: not a plain requirement: {line!r}"
+        assert not Requirement(line).url and not Requirement(line).marker, f"line {number}"
 
 
 def test_core_dependencies_have_pinned_ranges() -> None:
