@@ -91,12 +91,45 @@ def test_snowflake_yml_procedures_share_mixin_with_secret_and_integration() -> N
     for key, proc in procedures.items():
         assert proc["type"] == "procedure", key
         assert proc["runtime"] == "3.11", key
-        assert proc["external_access_integrations"] == ["LHT_SALESFORCE_ACCESS"], key
+        assert proc["external_access_integrations"] == [
+            "<% ctx.env.LHT_DATABASE %>_SALESFORCE_ACCESS"
+        ], key
         assert proc["secrets"] == {"salesforce_oauth": "LHT.SALESFORCE_OAUTH"}, key
     assert {p["handler"] for p in procedures.values()} >= {
         "sync.sync_sobject",
         "sync.sync_sobject_with_options",
     }
+
+
+@pytest.mark.parametrize(
+    ("env", "integration"),
+    [({}, "LHT_SALESFORCE_ACCESS"), ({"LHT_DATABASE": "LHT_DEV"}, "LHT_DEV_SALESFORCE_ACCESS")],
+)
+def test_snow_renders_the_integration_of_the_deploy_database(
+    env: dict[str, str], integration: str
+) -> None:
+    """snow's own loader renders ctx.env.LHT_DATABASE (environment first, then env: defaults)."""
+    probe = (
+        "import json\n"
+        "from pathlib import Path\n"
+        "from snowflake.cli.api.project.definition import load_project\n"
+        "p = load_project([Path('snowflake.yml')]).project_definition\n"
+        "print(json.dumps({k: e.external_access_integrations for k, e in p.entities.items()}))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "LHT_DATABASE"}
+    done = subprocess.run(
+        [str(ROOT / ".venv-snow" / "bin" / "python"), "-c", probe],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    rendered = json.loads(done.stdout.strip().splitlines()[-1])
+    assert rendered and set(map(tuple, rendered.values())) == {(integration,)}
 
 
 def test_snow_build_every_artifact_exists_and_is_zipped(built: Path) -> None:

@@ -14,17 +14,21 @@ from sqlglot import exp
 ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = ROOT / "sql"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
-TEMPLATE = re.compile(r"<%\s*([A-Za-z_][A-Za-z0-9_]*)\s*%>")
+TEMPLATE = re.compile(r"<%\s*((?:ctx\.env\.)?[A-Za-z_][A-Za-z0-9_]*)\s*%>")
+ENV_PREFIX = "ctx.env."
 
-#: Sample values for every variable setup.sql/teardown.sql use (see the header of setup.sql).
+#: Sample values for every -D variable setup.sql/teardown.sql use (see the header of setup.sql).
 SAMPLE_VARS = {
     "database": "LHT",
     "warehouse": "COMPUTE_WH",
-    "deploy_user": "JANE",
-    "sf_my_domain": "acme",
+    "deploy_user": "jane.doe@acme.com",
     "sf_login_url": "https://acme.my.salesforce.com",
-    "sf_client_id": "3MVG9SAMPLECLIENTID",
-    "sf_client_secret": "SAMPLESECRET0123",
+    "sf_network_hosts": "'acme.my.salesforce.com:443'",
+}
+#: Sample values of the environment variables setup.sql reads through snow's ``ctx.env``.
+SAMPLE_ENV = {
+    "SF_CLIENT_ID": "3MVG9SAMPLECLIENTID",
+    "SF_CLIENT_SECRET": "SAMPLESECRET0123",
 }
 
 #: Statements sqlglot cannot parse (it falls back to an opaque ``Command``) must still have one of
@@ -32,9 +36,10 @@ SAMPLE_VARS = {
 _IDENT = r"[A-Z_][A-Z0-9_$]*"
 _NAME = rf"{_IDENT}(?:\.{_IDENT}){{0,2}}"
 _STR = r"'(?:[^']|'')*'"
+_QUOTED = r'"[^"]+"'
 COMMAND_SHAPES = {
     "CREATE ROLE": rf"CREATE ROLE IF NOT EXISTS {_IDENT}( COMMENT = {_STR})?",
-    "GRANT ROLE": rf"GRANT ROLE {_IDENT} TO (ROLE|USER) {_IDENT}",
+    "GRANT ROLE": rf"GRANT ROLE {_IDENT} TO (ROLE {_IDENT}|USER {_QUOTED})",
     "GRANT OWNERSHIP": (
         rf"GRANT OWNERSHIP ON DATABASE {_IDENT} TO ROLE {_IDENT} COPY CURRENT GRANTS"
     ),
@@ -46,14 +51,21 @@ COMMAND_SHAPES = {
         rf"CREATE NETWORK RULE IF NOT EXISTS {_NAME} MODE = EGRESS TYPE = HOST_PORT "
         rf"VALUE_LIST = \({_STR}(, {_STR})*\) COMMENT = {_STR}"
     ),
+    "ALTER NETWORK RULE": rf"ALTER NETWORK RULE {_NAME} SET VALUE_LIST = \({_STR}(, {_STR})*\)",
     "CREATE SECRET": (
         rf"CREATE SECRET IF NOT EXISTS {_NAME} TYPE = GENERIC_STRING SECRET_STRING = {_STR} "
         rf"COMMENT = {_STR}"
     ),
+    "ALTER SECRET": rf"ALTER SECRET {_NAME} SET SECRET_STRING = {_STR}",
     "CREATE EXTERNAL ACCESS INTEGRATION": (
         rf"CREATE EXTERNAL ACCESS INTEGRATION IF NOT EXISTS {_IDENT} "
         rf"ALLOWED_NETWORK_RULES = \({_NAME}\) ALLOWED_AUTHENTICATION_SECRETS = \({_NAME}\) "
         rf"ENABLED = TRUE COMMENT = {_STR}"
+    ),
+    "ALTER EXTERNAL ACCESS INTEGRATION": (
+        rf"ALTER EXTERNAL ACCESS INTEGRATION {_IDENT} SET "
+        rf"ALLOWED_NETWORK_RULES = \({_NAME}\) ALLOWED_AUTHENTICATION_SECRETS = \({_NAME}\) "
+        rf"ENABLED = TRUE"
     ),
     "DROP EXTERNAL ACCESS INTEGRATION": rf"DROP EXTERNAL ACCESS INTEGRATION IF EXISTS {_IDENT}",
     "DROP ROLE": rf"DROP ROLE IF EXISTS {_IDENT}",
@@ -68,15 +80,24 @@ class Statement:
 
 
 def variables(text: str) -> set[str]:
-    return set(TEMPLATE.findall(text))
+    """The ``-D`` variables a file uses (``ctx.env.X`` references excluded)."""
+    return {name for name in TEMPLATE.findall(text) if not name.startswith(ENV_PREFIX)}
 
 
-def render(text: str, values: dict[str, str]) -> str:
-    """Render ``<% name %>`` like snow's standard syntax (undefined names are an error)."""
-    missing = variables(text) - values.keys()
+def env_variables(text: str) -> set[str]:
+    """The environment variables a file reads through ``<% ctx.env.X %>``."""
+    return {n[len(ENV_PREFIX) :] for n in TEMPLATE.findall(text) if n.startswith(ENV_PREFIX)}
+
+
+def render(text: str, values: dict[str, str], env: dict[str, str] | None = None) -> str:
+    """Render ``<% name %>`` and ``<% ctx.env.NAME %>`` like snow's standard syntax (undefined
+    names are an error, as with snow's StrictUndefined)."""
+    env = SAMPLE_ENV if env is None else env
+    scope = {**values, **{ENV_PREFIX + name: value for name, value in env.items()}}
+    missing = set(TEMPLATE.findall(text)) - scope.keys()
     if missing:
         raise KeyError(f"template variables without a value: {sorted(missing)}")
-    return TEMPLATE.sub(lambda m: values[m.group(1)], text)
+    return TEMPLATE.sub(lambda m: scope[m.group(1)], text)
 
 
 def split(text: str) -> list[str]:
@@ -91,8 +112,10 @@ def split(text: str) -> list[str]:
 
 _MULTIWORD_KINDS = (
     "CREATE EXTERNAL ACCESS INTEGRATION",
+    "ALTER EXTERNAL ACCESS INTEGRATION",
     "DROP EXTERNAL ACCESS INTEGRATION",
     "CREATE NETWORK RULE",
+    "ALTER NETWORK RULE",
     "GRANT ROLE",
     "GRANT OWNERSHIP",
 )
@@ -109,8 +132,10 @@ def kind_of(text: str) -> str:
     return words[0] if words[0] == "GRANT" else " ".join(words[:2])
 
 
-def load(name: str, values: dict[str, str] | None = None) -> list[Statement]:
-    text = render((SQL_DIR / name).read_text(encoding="utf-8"), values or SAMPLE_VARS)
+def load(
+    name: str, values: dict[str, str] | None = None, env: dict[str, str] | None = None
+) -> list[Statement]:
+    text = render((SQL_DIR / name).read_text(encoding="utf-8"), values or SAMPLE_VARS, env)
     statements = []
     for raw in split(text):
         parsed = sqlglot.parse_one(raw, read="snowflake")

@@ -22,12 +22,16 @@ from typing import Any
 import pytest
 from sqlglot import exp
 
+from lht.deploy.settings import SetupSettings
 from tests.sql.sqlfile import (
     COMMAND_SHAPES,
     ROOT,
+    SAMPLE_ENV,
     SAMPLE_VARS,
     SNAPSHOT_DIR,
     SQL_DIR,
+    Statement,
+    env_variables,
     load,
     snapshot_text,
     variables,
@@ -43,8 +47,11 @@ NOT_EMULATED_KINDS = {
     "GRANT OWNERSHIP",
     "GRANT FUTURE",
     "CREATE NETWORK RULE",
+    "ALTER NETWORK RULE",
     "CREATE SECRET",
+    "ALTER SECRET",
     "CREATE EXTERNAL ACCESS INTEGRATION",
+    "ALTER EXTERNAL ACCESS INTEGRATION",
 }
 STATE_COLUMNS = {
     "SYNC_STATE": [
@@ -125,46 +132,145 @@ def test_setup_sql_variables_are_exactly_the_documented_ones() -> None:
     text = (SQL_DIR / "setup.sql").read_text(encoding="utf-8")
 
     assert variables(text) == set(SAMPLE_VARS)
-    for name in SAMPLE_VARS:
+    assert env_variables(text) == set(SAMPLE_ENV)
+    for name in [*SAMPLE_VARS, *SAMPLE_ENV]:
         assert re.search(rf"^--\s+{name}\s", text, re.MULTILINE), f"{name} undocumented"
 
 
-def test_setup_sql_secret_holds_connected_app_json() -> None:
-    secret = next(s for s in load("setup.sql") if s.kind == "CREATE SECRET")
-    literal = re.search(r"SECRET_STRING = '((?:[^']|'')*)'", secret.text)
+def test_setup_sql_deploy_settings_render_every_variable() -> None:
+    """scripts/deploy's values (python -m lht.deploy setup-vars) are exactly setup.sql's."""
+    settings = SetupSettings.from_environ(
+        {"LHT_WAREHOUSE": "WH", "LHT_DEPLOY_USER": "jane", "SF_LOGIN_URL": "https://a.my.salesforce.com",
+         **SAMPLE_ENV}
+    )  # fmt: skip
 
-    assert literal
-    assert json.loads(literal.group(1).replace("''", "'")) == {
-        "login_url": "https://acme.my.salesforce.com",
-        "client_id": "3MVG9SAMPLECLIENTID",
-        "client_secret": "SAMPLESECRET0123",
-    }
+    assert set(settings.template_variables()) == set(SAMPLE_VARS)
 
 
-def test_setup_sql_network_rule_allows_my_domain_and_sandbox_on_443() -> None:
-    rule = next(s for s in load("setup.sql") if s.kind == "CREATE NETWORK RULE")
+def _secret_json(statement: Statement) -> Any:
+    literal = re.search(r"SECRET_STRING = '((?:[^']|'')*)'", statement.text)
+    assert literal, statement.text
+    return json.loads(literal.group(1).replace("''", "'"))
 
-    assert re.findall(r"'([^']+)'", rule.text.split("COMMENT")[0]) == [
-        "acme.my.salesforce.com:443",
-        "acme.sandbox.my.salesforce.com:443",
+
+def test_setup_sql_secret_holds_client_app_json_from_the_environment() -> None:
+    env = {"SF_CLIENT_ID": "3MVG9OTHER", "SF_CLIENT_SECRET": "ROTATED42"}
+    secrets = [s for s in load("setup.sql", env=env) if s.kind.endswith(" SECRET")]
+
+    assert [s.kind for s in secrets] == ["CREATE SECRET", "ALTER SECRET"]
+    for statement in secrets:  # the ALTER makes a rerun with a rotated secret take effect
+        assert _secret_json(statement) == {
+            "login_url": "https://acme.my.salesforce.com",
+            "client_id": "3MVG9OTHER",
+            "client_secret": "ROTATED42",
+        }
+
+
+def _rule_values(statements: list[Statement]) -> list[list[str]]:
+    return [
+        re.findall(r"'([^']+)'", s.text.split("COMMENT")[0])
+        for s in statements
+        if s.kind.endswith("NETWORK RULE")
     ]
 
 
-def test_setup_sql_integration_uses_the_rule_and_secret_snowflake_yml_names() -> None:
-    integration = next(s for s in load("setup.sql") if s.kind.endswith("ACCESS INTEGRATION"))
-    yml = (ROOT / "snowflake.yml").read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    ("login_url", "instance_url", "expected"),
+    [
+        ("https://acme.my.salesforce.com", None, ["acme.my.salesforce.com:443"]),
+        ("https://acme-dev-ed.develop.my.salesforce.com/", None,
+         ["acme-dev-ed.develop.my.salesforce.com:443"]),
+        ("https://acme--uat.sandbox.my.salesforce.com", None,
+         ["acme--uat.sandbox.my.salesforce.com:443"]),
+        ("https://speed-fun-1234-dev-ed.scratch.my.salesforce.com", None,
+         ["speed-fun-1234-dev-ed.scratch.my.salesforce.com:443"]),
+        ("https://curious-bear-abc.trailblaze.my.salesforce.com", None,
+         ["curious-bear-abc.trailblaze.my.salesforce.com:443"]),
+        ("https://acme.my.salesforce.com", "https://acme.my.salesforce.com",
+         ["acme.my.salesforce.com:443"]),
+        ("https://login.acme.example", "https://acme.my.salesforce.com",
+         ["login.acme.example:443", "acme.my.salesforce.com:443"]),
+        ("http://127.0.0.1:54321", None, ["127.0.0.1:54321"]),
+        ("http://localhost:8080", "http://127.0.0.1:8081", ["localhost:8080", "127.0.0.1:8081"]),
+        ("https://acme.my.salesforce.com:8443", None, ["acme.my.salesforce.com:8443"]),
+    ],
+)  # fmt: skip
+def test_setup_sql_network_rule_allows_login_and_instance_hosts(
+    login_url: str, instance_url: str | None, expected: list[str]
+) -> None:
+    env = {"LHT_WAREHOUSE": "WH", "LHT_DEPLOY_USER": "JANE", "SF_LOGIN_URL": login_url,
+           "SF_INSTANCE_URL": instance_url or "", **SAMPLE_ENV}  # fmt: skip
+    values = SetupSettings.from_environ(env).template_variables()
 
-    assert "LHT_SALESFORCE_ACCESS" in integration.text and "LHT_SALESFORCE_ACCESS" in yml
-    assert "ALLOWED_AUTHENTICATION_SECRETS = (LHT.LHT.SALESFORCE_OAUTH)" in integration.text
+    assert _rule_values(load("setup.sql", values)) == [expected, expected]  # CREATE, then ALTER
+
+
+def test_setup_sql_rerun_brings_rule_secret_and_integration_up_to_date() -> None:
+    """Each CREATE ... IF NOT EXISTS of a value-bearing object is followed by an ALTER ... SET."""
+    kinds = [s.kind for s in load("setup.sql")]
+
+    for thing in ("NETWORK RULE", "SECRET", "EXTERNAL ACCESS INTEGRATION"):
+        created = kinds.index(f"CREATE {thing}")
+        assert kinds[created + 1] == f"ALTER {thing}", thing
+
+
+def test_setup_sql_deploy_user_is_quoted_for_email_style_names() -> None:
+    grant = next(s for s in load("setup.sql") if s.text.startswith("GRANT ROLE LHT_ADMIN TO USER"))
+
+    assert grant.text == 'GRANT ROLE LHT_ADMIN TO USER "jane.doe@acme.com"'
+
+
+def _roles_in_effect(statements: list[Statement]) -> list[tuple[str, Statement]]:
+    role, result = "", []
+    for statement in statements:
+        if statement.kind == "USE ROLE":
+            role = statement.text.split()[-1]
+        result.append((role, statement))
+    return result
+
+
+def test_setup_sql_future_grants_run_as_accountadmin() -> None:
+    """Future grants need MANAGE GRANTS (LHT_ADMIN has it nowhere: schema LHT is not managed)."""
+    roles = _roles_in_effect(load("setup.sql"))
+    futures = [(role, s) for role, s in roles if s.kind == "GRANT FUTURE"]
+    schema = next(s for s in load("setup.sql") if s.kind == "CREATE SCHEMA")
+
+    assert len(futures) == 4
+    assert {role for role, _ in futures} == {"ACCOUNTADMIN"}
+    assert "MANAGED ACCESS" not in schema.text.upper()
+
+
+def test_setup_sql_future_grants_never_name_one_object_type_at_both_levels() -> None:
+    """Schema-level future grants on a type shadow the database-level ones for that schema."""
+    levels: dict[str, set[str]] = {}
+    for statement in load("setup.sql"):
+        if statement.kind == "GRANT FUTURE":
+            found = re.search(r"ON FUTURE (\w+) IN (DATABASE|SCHEMA)", statement.text)
+            assert found
+            levels.setdefault(found.group(1), set()).add(found.group(2))
+
+    assert all(len(where) == 1 for where in levels.values()), levels
+
+
+def test_setup_sql_integration_is_per_database_with_that_databases_rule_and_secret() -> None:
+    statements = load("setup.sql", {**SAMPLE_VARS, "database": "LHT_DEV"})
+    texts = [s.text for s in statements if "INTEGRATION" in s.kind or " INTEGRATION " in s.text]
+
+    assert texts and all("LHT_DEV_SALESFORCE_ACCESS" in t for t in texts), texts
+    for text in texts[:2]:  # CREATE and ALTER
+        assert "ALLOWED_NETWORK_RULES = (LHT_DEV.LHT.SALESFORCE_API)" in text
+        assert "ALLOWED_AUTHENTICATION_SECRETS = (LHT_DEV.LHT.SALESFORCE_OAUTH)" in text
+    yml = (ROOT / "snowflake.yml").read_text(encoding="utf-8")
+    assert "<% ctx.env.LHT_DATABASE %>_SALESFORCE_ACCESS" in yml
     assert "salesforce_oauth: LHT.SALESFORCE_OAUTH" in yml
 
 
 def test_teardown_sql_drops_what_setup_creates_outside_the_schema() -> None:
-    text = " ".join(s.text for s in load("teardown.sql"))
+    text = " ".join(s.text for s in load("teardown.sql", {**SAMPLE_VARS, "database": "LHT_DEV"}))
 
     for dropped in (
-        "DROP EXTERNAL ACCESS INTEGRATION IF EXISTS LHT_SALESFORCE_ACCESS",
-        "DROP SCHEMA IF EXISTS LHT.LHT CASCADE",
+        "DROP EXTERNAL ACCESS INTEGRATION IF EXISTS LHT_DEV_SALESFORCE_ACCESS",
+        "DROP SCHEMA IF EXISTS LHT_DEV.LHT CASCADE",
         "DROP ROLE IF EXISTS LHT_OPERATOR",
         "DROP ROLE IF EXISTS LHT_ADMIN",
     ):
@@ -175,11 +281,13 @@ def test_teardown_sql_drops_what_setup_creates_outside_the_schema() -> None:
 @pytest.mark.skipif(not SNOW_PYTHON.exists(), reason=".venv-snow missing (scripts/_env.sh)")
 @pytest.mark.parametrize("name", FILES)
 def test_sql_file_snow_cli_renderer_gives_same_text(name: str, tmp_path: Path) -> None:
-    probe = (
+    probe = (  # snow's own renderer and its ctx.env (environment first, like snow sql)
         "import json, sys\n"
         "from snowflake.cli.api.rendering.sql_templates import "
         "choose_sql_jinja_env_based_on_template_syntax as choose\n"
+        "from snowflake.cli.api.utils.models import ProjectEnvironment\n"
         "text, data = json.loads(sys.stdin.read())\n"
+        "data['ctx'] = {'env': ProjectEnvironment({}, {})}\n"
         "sys.stdout.write(choose(text).from_string(text).render(data))\n"
     )
     raw = (SQL_DIR / name).read_text(encoding="utf-8")
@@ -189,6 +297,7 @@ def test_sql_file_snow_cli_renderer_gives_same_text(name: str, tmp_path: Path) -
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **SAMPLE_ENV},
         timeout=120,
         check=False,
     )
