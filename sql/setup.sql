@@ -114,11 +114,13 @@ CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_RUNS (
   FORMULA_COLUMNS VARCHAR
 );
 
--- One row per target being synced right now (prevents two runs writing the same table).
+-- One lock slot per target (prevents two runs writing the same table): RUN_ID NULL = free;
+-- a held slot is valid until EXPIRES_AT or until its run has ended (lht.state.locks).
 CREATE TABLE IF NOT EXISTS <% database %>.LHT.SYNC_LOCKS (
   TARGET VARCHAR,
   RUN_ID VARCHAR,
-  ACQUIRED_AT TIMESTAMP_NTZ
+  ACQUIRED_AT TIMESTAMP_NTZ,
+  EXPIRES_AT TIMESTAMP_NTZ
 );
 
 -- Reverse ETL (PUSH_SOBJECT). Same DDL as lht.warehouse.push_statements (runtime creates them

@@ -11,7 +11,10 @@ import pytest
 
 from lht.errors import ConfigError
 from lht.orchestrate.config import list_config, remove_config, set_config
-from lht.orchestrate.sync_all import Orchestration, finalize_graph, status, sync_all
+from lht.orchestrate.sync_all import Orchestration, finalize_graph, status, sync_all, sync_target
+from lht.state.locks import TargetLock
+from lht.warehouse import lock_statements as lst
+from lht.warehouse.state_statements import StateTables
 
 OBJECTS = ("Account", "Contact", "Opportunity", "X__c", "Case")
 
@@ -121,3 +124,37 @@ def test_finalizer_summarises_the_group_since_the_graph_started(h, group):
     stored = h.session.sql('SELECT * FROM "LHT"."SYNC_GRAPH_RUNS" WHERE GRAPH_RUN_ID = ?',
                            params=["graph-1"]).collect()  # fmt: skip
     assert len(stored) == 1 and json.loads(stored[0]["DETAILS"])[f"{h.schema}.LEADS"] == "FAILED"
+
+
+def test_timed_out_child_task_lock_is_taken_over_by_the_next_run(h, group, monkeypatch):
+    """#16.7: a child task killed at its USER_TASK_TIMEOUT_MS never releases its lock. Its
+    lock lives exactly as long as the task may (poll timeout + margin), not the 6 h default,
+    so the next graph run takes it over and ends the dead run's RUNNING row."""
+    set_config(h.session, "Account", h.schema, "A", group=group,
+               options={"poll_timeout_seconds": 600})  # fmt: skip
+    orch = Orchestration.create(h.session, h.client)
+    target = f"{h.schema}.A"
+    with monkeypatch.context() as patched:  # the task is killed: the release never happens
+        patched.setattr(TargetLock, "release", lambda self: None)
+        first = sync_target(orch, h.schema, "A")
+    tables = StateTables()
+    (row,) = h.session.sql(lst.read_lock(tables, target).text, [target]).collect()
+    assert row["RUN_ID"] == first["run_id"]
+    assert (row["EXPIRES_AT"] - row["ACQUIRED_AT"]).total_seconds() == 600 + 3600
+    h.session.sql(
+        f"UPDATE {tables.runs.sql} SET STATUS = 'RUNNING' WHERE RUN_ID = ?", [first["run_id"]]
+    ).collect()  # killed before it could record its end
+    blocked = sync_target(orch, h.schema, "A")
+    assert blocked["status"] == "FAILED" and first["run_id"] in blocked["error"]
+    h.session.sql(  # the task timeout has passed since the killed child took the lock
+        f"UPDATE {tables.locks.sql} SET ACQUIRED_AT = DATEADD(second, -4201, ACQUIRED_AT), "
+        "EXPIRES_AT = DATEADD(second, -4201, EXPIRES_AT) WHERE TARGET = ?",
+        [target],
+    ).collect()
+    second = sync_target(orch, h.schema, "A")
+    assert second["status"] == "SUCCESS", second["error"]
+    runs = {r["RUN_ID"]: r for r in h.session.sql(
+        f"SELECT RUN_ID, STATUS, ERROR FROM {tables.runs.sql} WHERE RUN_ID = ?",
+        [first["run_id"]]).collect()}  # fmt: skip
+    assert runs[first["run_id"]]["STATUS"] == "FAILED"
+    assert "abandoned" in runs[first["run_id"]]["ERROR"]

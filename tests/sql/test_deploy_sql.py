@@ -90,7 +90,12 @@ STATE_COLUMNS = {
             ("FORMULA_COLUMNS", "TEXT"),
         ]
     ],
-    "SYNC_LOCKS": [("TARGET", "TEXT"), ("RUN_ID", "TEXT"), ("ACQUIRED_AT", "TIMESTAMP_NTZ")],
+    "SYNC_LOCKS": [
+        ("TARGET", "TEXT"),
+        ("RUN_ID", "TEXT"),
+        ("ACQUIRED_AT", "TIMESTAMP_NTZ"),
+        ("EXPIRES_AT", "TIMESTAMP_NTZ"),
+    ],
 }
 SNOW_PYTHON = ROOT / ".venv-snow" / "bin" / "python"
 

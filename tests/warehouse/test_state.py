@@ -13,6 +13,7 @@ from lht.state.bootstrap import ensure_state_tables
 from lht.state.locks import TargetLock, lock_key
 from lht.state.runlog import RunCounts, RunStart, failed_run, start_run, successful_run
 from lht.state.watermarks import advance_watermark, read_sync_state
+from lht.warehouse import lock_statements as lst
 from lht.warehouse import state_statements as sst
 from lht.warehouse.runner import StatementRunner
 from lht.warehouse.statements import Statement
@@ -175,30 +176,77 @@ def test_runlog_failed_row_keeps_truncated_error(
     assert len(row["ERROR"]) == 4000
 
 
+def _holders(runner: StatementRunner, tables: sst.StateTables, key: str) -> list[Any]:
+    return [r["RUN_ID"] for r in runner.run(lst.read_lock(tables, key)) if r["RUN_ID"]]
+
+
+def _running(runner: StatementRunner, tables: sst.StateTables, run_id: str) -> None:
+    runner.run(start_run(tables, RunStart(run_id, "Account", "RAW", "A", "bulk_api_full", T0)))
+
+
 def test_lock_second_run_fails_fast_with_concurrent_run_error(
     runner: StatementRunner, tables: sst.StateTables
 ) -> None:
     key = lock_key("raw", "accounts")
     first = TargetLock(runner, tables, key, "run-a", clock=_clock(T0))
     first.acquire()
+    _running(runner, tables, "run-a")
     second = TargetLock(runner, tables, key, "run-b", clock=_clock(T0 + dt.timedelta(minutes=1)))
     with pytest.raises(ConcurrentRunError, match="run-a"):
         second.acquire()
+    assert _holders(runner, tables, key) == ["run-a"]  # the loser wrote nothing
     first.release()
     second.acquire()
     assert second.held
     second.release()
+    assert _holders(runner, tables, key) == []
 
 
-def test_lock_stale_holder_is_taken_over(runner: StatementRunner, tables: sst.StateTables) -> None:
+def test_lock_expired_holder_is_taken_over_and_its_running_row_failed(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    """A killed run (or a timed-out task child) never releases: once its lock's own lifetime
+    has passed, the next run takes over and ends the dead run's RUNNING row."""
     key = lock_key("RAW", "ACCOUNTS")
-    TargetLock(runner, tables, key, "crashed", clock=_clock(T0)).acquire()
-    late = T0 + dt.timedelta(hours=7)
+    TargetLock(runner, tables, key, "killed", clock=_clock(T0),
+               stale_after=dt.timedelta(minutes=90)).acquire()  # fmt: skip
+    _running(runner, tables, "killed")
+    late = T0 + dt.timedelta(minutes=91)  # < the taker's 6 h: the holder's lifetime decides
     with TargetLock(runner, tables, key, "fresh", clock=_clock(late)) as lock:
         assert lock.held
-        rows = runner.run(sst.read_lock(tables, key))
-        assert rows[0]["RUN_ID"] == "fresh"
-    assert runner.run(sst.read_lock(tables, key)) == []
+        assert _holders(runner, tables, key) == ["fresh"]
+    assert _holders(runner, tables, key) == []
+    dead = next(r for r in _runs(runner, tables) if r["RUN_ID"] == "killed")
+    assert dead["STATUS"] == "FAILED"
+    assert "abandoned" in dead["ERROR"] and "fresh" in dead["ERROR"]
+
+
+def test_lock_held_by_a_run_that_ended_is_taken_over_at_once(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    """A lock whose run is no longer RUNNING (its release failed) blocks nobody."""
+    key = lock_key("RAW", "ENDED")
+    TargetLock(runner, tables, key, "ended", clock=_clock(T0)).acquire()
+    _running(runner, tables, "ended")
+    runner.run(failed_run(tables, "ended", T0, "boom"))
+    soon = T0 + dt.timedelta(minutes=1)
+    with TargetLock(runner, tables, key, "next", clock=_clock(soon)) as lock:
+        assert lock.held
+    ended = next(r for r in _runs(runner, tables) if r["RUN_ID"] == "ended")
+    assert (ended["STATUS"], ended["ERROR"]) == ("FAILED", "boom")  # its own outcome stays
+
+
+def test_lock_legacy_row_without_expiry_is_taken_over_when_stale(
+    runner: StatementRunner, tables: sst.StateTables
+) -> None:
+    key = lock_key("RAW", "LEGACY")
+    runner.run(Statement("legacy", f"INSERT INTO {tables.locks.sql} (TARGET, RUN_ID, ACQUIRED_AT) "
+                         "SELECT ?, 'old', TO_TIMESTAMP_NTZ(?)", (key, str(T0))))  # fmt: skip
+    _running(runner, tables, "old")
+    with pytest.raises(ConcurrentRunError, match="old"):
+        TargetLock(runner, tables, key, "early", clock=_clock(T0 + dt.timedelta(hours=5))).acquire()
+    with TargetLock(runner, tables, key, "new", clock=_clock(T0 + dt.timedelta(hours=7))) as lock:
+        assert lock.held
 
 
 def test_lock_release_by_other_run_does_not_free_it(
@@ -207,8 +255,8 @@ def test_lock_release_by_other_run_does_not_free_it(
     key = lock_key("RAW", "B")
     holder = TargetLock(runner, tables, key, "holder", clock=_clock(T0))
     holder.acquire()
-    runner.run(sst.release_lock(tables, key, "intruder"))
-    assert runner.run(sst.read_lock(tables, key))[0]["RUN_ID"] == "holder"
+    runner.run(lst.release_lock(tables, key, "intruder"))
+    assert _holders(runner, tables, key) == ["holder"]
     holder.release()
 
 
@@ -216,7 +264,19 @@ def test_lock_context_releases_on_error(runner: StatementRunner, tables: sst.Sta
     key = lock_key("RAW", f"T{uuid.uuid4().hex[:6]}")
     with pytest.raises(ValueError), TargetLock(runner, tables, key, "r", clock=_clock(T0)):
         raise ValueError("boom")
-    assert runner.run(sst.read_lock(tables, key)) == []
+    assert _holders(runner, tables, key) == []
+
+
+def test_ensure_state_tables_adds_lock_expiry_to_an_older_locks_table(
+    runner: StatementRunner, schema: str
+) -> None:
+    tables = sst.StateTables(schema)
+    runner.run(Statement("old_locks", f"CREATE TABLE {tables.locks.sql} (TARGET VARCHAR, "
+                         "RUN_ID VARCHAR, ACQUIRED_AT TIMESTAMP_NTZ)", ddl=True))  # fmt: skip
+    ensure_state_tables(runner, tables)
+    with TargetLock(runner, tables, "RAW.X", "r", clock=_clock(T0)) as lock:
+        rows = runner.run(lst.read_lock(tables, "RAW.X"))
+        assert lock.held and rows[0]["EXPIRES_AT"] == T0 + dt.timedelta(hours=6)
 
 
 def test_advance_watermark_none_reads_back_none(

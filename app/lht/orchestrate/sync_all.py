@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from lht.orchestrate.config import (
     list_config,
     validate_group,
 )
-from lht.sync.options import SyncOptions, SyncRequest
+from lht.sync.options import SyncOptions, SyncRequest, task_timeout_seconds
 from lht.sync.service import run_sync
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse import state_statements as sst
@@ -117,13 +117,15 @@ def sync_target(orch: Orchestration, schema: str, table: str) -> dict[str, Any]:
         if (entry.schema, entry.table) == wanted:
             if not entry.enabled:
                 return _row(entry, "SKIPPED", error="entry is disabled in SYNC_CONFIG")
-            return sync_entry(orch, entry)
+            return sync_entry(orch, entry, in_task=True)
     missing = ConfigEntry("?", wanted[0], wanted[1])
     return _row(missing, "FAILED", error=f"no SYNC_CONFIG entry for {'.'.join(wanted)}")
 
 
-def sync_entry(orch: Orchestration, entry: ConfigEntry) -> dict[str, Any]:
-    """Budget check, then the sync; every LhtError becomes this entry's FAILED row."""
+def sync_entry(orch: Orchestration, entry: ConfigEntry, *, in_task: bool = False) -> dict[str, Any]:
+    """Budget check, then the sync; every LhtError becomes this entry's FAILED row. In a
+    child task (``in_task``) the run's lock lives as long as the task may (unless the entry
+    sets ``stale_lock_seconds``), so a timed-out child does not block the next run."""
     started = time.monotonic()
     try:
         check = orch.guard.check()
@@ -136,7 +138,7 @@ def sync_entry(orch: Orchestration, entry: ConfigEntry) -> dict[str, Any]:
             run_id = _record(orch, entry, "DEFERRED", f"deferred: {check.reason}")
             return _row(entry, "DEFERRED", run_id=run_id, error=f"deferred: {check.reason}")
         request = SyncRequest(entry.sobject, entry.schema, entry.table,
-                              SyncOptions.from_mapping(entry.options))  # fmt: skip
+                              _options(entry, in_task))  # fmt: skip
     except LhtError as exc:
         error = f"{type(exc).__name__}: {exc}"
         log.error("%s -> %s failed before syncing: %s", entry.sobject, entry.target, error)
@@ -144,6 +146,14 @@ def sync_entry(orch: Orchestration, entry: ConfigEntry) -> dict[str, Any]:
         return _row(entry, "FAILED", run_id=run_id, error=error,
                     seconds=time.monotonic() - started)  # fmt: skip
     return _from_result(entry, run_sync(orch.session, orch.client, request))
+
+
+def _options(entry: ConfigEntry, in_task: bool) -> SyncOptions:
+    options = SyncOptions.from_mapping(entry.options)
+    explicit = any(str(k).lower() == "stale_lock_seconds" for k in entry.options or {})
+    if not in_task or explicit:
+        return options
+    return replace(options, stale_lock_seconds=task_timeout_seconds(options))
 
 
 def _record(orch: Orchestration, entry: ConfigEntry, status: str, error: str) -> str | None:

@@ -144,7 +144,7 @@ class WarehousePushStore:
         digest = hashlib.sha256(plan.source.identity.encode("utf-8")).hexdigest()[:16]
         name = plan.source.identity if plan.source.kind == "table" else f"query {digest}"
         return TargetLock(self.runner, self._state, f"PUSH {plan.sobject} {name}", run_id,
-                          clock=self._now)  # fmt: skip
+                          clock=self._now, runs=self.tables.runs)  # fmt: skip
 
     def writer(self, run_id: str, sobject: str) -> StagedRunWriter:
         return StagedRunWriter(self.stage, run_id, sobject)

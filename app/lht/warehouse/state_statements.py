@@ -1,4 +1,5 @@
-"""Pure SQL builders for LHT's own state tables: SYNC_STATE, SYNC_RUNS, SYNC_LOCKS.
+"""Pure SQL builders for LHT's own state tables: SYNC_STATE, SYNC_RUNS, SYNC_LOCKS (DDL; the
+lock protocol's statements are in :mod:`lht.warehouse.lock_statements`).
 
 The DDL has the same columns and types as the state section of ``sql/setup.sql`` (whichever
 runs first creates the tables; both use ``IF NOT EXISTS``), so a fresh database or the local
@@ -23,7 +24,6 @@ __all__ = [
     "RUN_COLUMNS",
     "STATE_COLUMNS",
     "StateTables",
-    "acquire_lock",
     "add_state_column",
     "create_locks_table",
     "create_runs_table",
@@ -31,9 +31,7 @@ __all__ = [
     "expected_columns",
     "insert_run",
     "mark_formulas_refreshed",
-    "read_lock",
     "read_state",
-    "release_lock",
     "state_columns",
     "timestamp_param",
     "update_run",
@@ -76,7 +74,8 @@ STATE_COLUMNS = {
     "DELETES_CHECKED_TO": "TIMESTAMP_NTZ",
     "FORMULAS_REFRESHED_AT": "TIMESTAMP_NTZ",
 }
-_LOCK_COLUMNS = {"TARGET": "VARCHAR", "RUN_ID": "VARCHAR", "ACQUIRED_AT": "TIMESTAMP_NTZ"}
+_LOCK_COLUMNS = {"TARGET": "VARCHAR", "RUN_ID": "VARCHAR", "ACQUIRED_AT": "TIMESTAMP_NTZ",
+                 "EXPIRES_AT": "TIMESTAMP_NTZ"}  # fmt: skip
 _TIMESTAMP_COLUMNS = frozenset({"STARTED_AT", "ENDED_AT", "WATERMARK_FROM", "WATERMARK_TO"})
 _NUMBER_COLUMNS = frozenset(
     {
@@ -259,34 +258,3 @@ def update_run(t: StateTables, run_id: str, values: dict[str, Any]) -> Statement
     sets = ", ".join(f"{c} = {p}" for c, (p, _) in zip(columns, pairs, strict=True))
     text = f"UPDATE {t.runs.sql} SET {sets} WHERE RUN_ID = ?"
     return Statement("update_run", text, (*(v for _, v in pairs), run_id))
-
-
-def acquire_lock(
-    t: StateTables, target: str, run_id: str, now: datetime, stale_before: datetime
-) -> Statement:
-    """Take the lock row for ``target`` if it is free, missing or older than
-    ``stale_before``. MERGE/UPDATE serialise on a table in Snowflake, so of two racing runs
-    exactly one wins; read the row back with :func:`read_lock` to learn which."""
-    text = (
-        f"MERGE INTO {t.locks.sql} AS l USING (SELECT ? AS TARGET, ? AS RUN_ID, "
-        "TO_TIMESTAMP_NTZ(?) AS ACQUIRED_AT, TO_TIMESTAMP_NTZ(?) AS STALE_BEFORE) AS s "
-        "ON l.TARGET = s.TARGET "
-        "WHEN MATCHED AND (l.RUN_ID IS NULL OR l.ACQUIRED_AT IS NULL "
-        "OR l.ACQUIRED_AT < s.STALE_BEFORE) THEN UPDATE SET l.RUN_ID = s.RUN_ID, "
-        "l.ACQUIRED_AT = s.ACQUIRED_AT "
-        "WHEN NOT MATCHED THEN INSERT (TARGET, RUN_ID, ACQUIRED_AT) "
-        "VALUES (s.TARGET, s.RUN_ID, s.ACQUIRED_AT)"
-    )
-    params = (target, run_id, timestamp_param(now), timestamp_param(stale_before))
-    return Statement("acquire_lock", text, params)
-
-
-def read_lock(t: StateTables, target: str) -> Statement:
-    text = f"SELECT RUN_ID, ACQUIRED_AT FROM {t.locks.sql} WHERE TARGET = ?"
-    return Statement("read_lock", text, (target,))
-
-
-def release_lock(t: StateTables, target: str, run_id: str) -> Statement:
-    """Delete the lock row only if this run still holds it."""
-    text = f"DELETE FROM {t.locks.sql} WHERE TARGET = ? AND RUN_ID = ?"
-    return Statement("release_lock", text, (target, run_id))

@@ -15,6 +15,7 @@ import sqlglot
 
 from lht.errors import ConfigError
 from lht.model import Column
+from lht.warehouse import lock_statements as lst
 from lht.warehouse import state_statements as sst
 from lht.warehouse import statements as st
 from lht.warehouse.identifiers import TableName
@@ -90,9 +91,20 @@ def _state_statements() -> dict[str, Statement]:
         "update_run": sst.update_run(
             T, "run1", {"STATUS": "SUCCESS", "ENDED_AT": NOW, "ROWS_INSERTED": 3}
         ),
-        "acquire_lock": sst.acquire_lock(T, "RAW.CASE", "run1", NOW, NOW),
-        "read_lock": sst.read_lock(T, "RAW.CASE"),
-        "release_lock": sst.release_lock(T, "RAW.CASE", "run1"),
+        **_lock_statements(),
+    }
+
+
+def _lock_statements() -> dict[str, Statement]:
+    return {
+        "ensure_lock_slot": lst.ensure_lock_slot(T, "RAW.CASE"),
+        "claim_lock": lst.claim_lock(
+            T, "RAW.CASE", "run1", now=NOW, expires_at=NOW, stale_before=NOW, dead_holder="run0"
+        ),
+        "read_lock": lst.read_lock(T, "RAW.CASE"),
+        "release_lock": lst.release_lock(T, "RAW.CASE", "run1"),
+        "read_run_status": lst.read_run_status(T.runs, "run0"),
+        "mark_run_abandoned": lst.mark_run_abandoned(T.runs, "run0", NOW, "abandoned"),
     }
 
 
@@ -121,7 +133,7 @@ def test_statement_ddl_flag_set_for_ddl_only() -> None:
 
 
 def test_merge_binds_only_inside_using_source() -> None:
-    for name in ("upsert_state", "acquire_lock"):
+    for name in ("upsert_state",):
         text = statements()[name].text
         using_end = text.index(") AS s")
         assert "?" not in text[using_end:], name
