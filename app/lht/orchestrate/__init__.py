@@ -19,7 +19,7 @@ CLI call the same ones). ``session`` is a Snowpark Session, ``client`` a
 * ``lht.orchestrate.jobs``: ``list_jobs(client, kind=None) -> list[dict]`` (query + ingest),
   ``abort_job(client, job_id) -> dict``, ``cleanup_jobs(client, max_age_hours) -> list[dict]``
   (keys ``id, kind, object, operation, state, created_date, age_hours`` [+ ``action, error``]).
-* ``lht.orchestrate.schedule``: ``schedule_sql(entries, cron, warehouse, group=None)
+* ``lht.orchestrate.schedule``: ``schedule_sql(entries, cron, warehouse, group=None, database=None)
   -> list[str]`` (the Task DDL, pure), ``schedule(session, cron, warehouse, group=None)``,
   ``unschedule(session, group=None)`` (Snowflake only);
   ``lht.orchestrate.local_runner.run_graph(graph, session_factory=, client_factory=)`` runs the

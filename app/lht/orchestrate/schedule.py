@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from lht.errors import ConfigError
 from lht.orchestrate.config import (
     ConfigEntry,
     ensure_orchestration_objects,
@@ -34,17 +35,31 @@ def schedule_sql(
     *,
     existing: Sequence[str] = (),
     schema: str = "LHT",
+    database: str | None = None,
 ) -> list[str]:
     """The SQL SCHEDULE_SYNC runs for ``entries`` (``warehouse``: a warehouse name or
-    ``SERVERLESS[:SIZE]``), in order. Pure: nothing is executed."""
+    ``SERVERLESS[:SIZE]``; ``database``: qualify every name, as SCHEDULE_SYNC does), in
+    order. Pure: nothing is executed."""
     graph = plan_graph(entries, group=group, cron=cron, compute=Compute.parse(warehouse),
-                       schema=schema)  # fmt: skip
+                       schema=schema, database=database)  # fmt: skip
     return [s.text for s in schedule_statements(graph, existing)]
 
 
-def _existing_tasks(runner: StatementRunner, schema: str) -> list[str]:
-    rows = runner.run(ost.show_tasks(schema))
-    return [str((r.as_dict() if hasattr(r, "as_dict") else dict(r))["name"]) for r in rows]
+def _row(row: Any) -> dict[str, Any]:
+    return dict(row.as_dict() if hasattr(row, "as_dict") else row)
+
+
+def _existing_tasks(runner: StatementRunner, schema: str, database: str) -> list[str]:
+    return [str(_row(r)["name"]) for r in runner.run(ost.show_tasks(schema, database))]
+
+
+def _database(runner: StatementRunner) -> str:
+    """The database the procedure runs in; the tasks are created there, fully qualified."""
+    rows = runner.run(ost.current_database())
+    name = next(iter(_row(rows[0]).values()), None) if rows else None
+    if not name:
+        raise ConfigError("no current database: call SCHEDULE_SYNC with a database in use")
+    return str(name)
 
 
 def schedule(
@@ -55,9 +70,10 @@ def schedule(
     tables = ost.OrchestrateTables(schema)
     ensure_orchestration_objects(runner, tables)
     entries = list_config(session, group, enabled_only=True, tables=tables)
+    database = _database(runner)
     graph = plan_graph(entries, group=group, cron=cron, compute=Compute.parse(warehouse),
-                       schema=schema)  # fmt: skip
-    existing = _existing_tasks(runner, schema)
+                       schema=schema, database=database)  # fmt: skip
+    existing = _existing_tasks(runner, schema, database)
     statements = schedule_statements(graph, existing)
     runner.run_all(statements)
     dropped = [s.text.rsplit(".", 1)[-1].strip('"') for s in statements if s.name == "drop_task"]
@@ -67,7 +83,7 @@ def schedule(
     return {
         "group": graph.group,
         "schedule": graph.schedule,
-        "root_task": f"{schema}.{graph.root.name}",
+        "root_task": f"{graph.database}.{schema}.{graph.root.name}",
         "tasks": [n.name for n in graph.nodes],
         "dropped": dropped,
     }
@@ -76,7 +92,9 @@ def schedule(
 def unschedule(session: Any, group: str | None = None, *, schema: str = "LHT") -> dict[str, Any]:
     """Suspend and drop the graph of ``group`` (children, finalizer, root)."""
     runner = StatementRunner(session)
-    statements = drop_statements(group, _existing_tasks(runner, schema), schema)
+    database = _database(runner)
+    statements = drop_statements(group, _existing_tasks(runner, schema, database), schema,
+                                 database)  # fmt: skip
     runner.run_all(statements)
     dropped = [s.text.rsplit(".", 1)[-1].strip('"') for s in statements if s.name == "drop_task"]
     return {"group": validate_group(group), "dropped": dropped}

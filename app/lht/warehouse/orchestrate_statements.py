@@ -280,11 +280,23 @@ def check_cron(cron: str) -> str:
     )
 
 
-def task_name(schema: str, name: str) -> str:
-    """``"LHT"."<NAME>"`` for a task (validated identifier)."""
-    return f"{quote_identifier(validate_identifier(schema, 'schema'))}." + quote_identifier(
-        validate_identifier(name, "task name")
-    )
+def task_name(schema: str, name: str, database: str | None = None) -> str:
+    """``"<DB>"."LHT"."<NAME>"`` (or ``"LHT"."<NAME>"`` without a database) for a task or a
+    procedure (validated identifiers)."""
+    parts = [validate_identifier(schema, "schema"), validate_identifier(name, "task name")]
+    if database is not None:
+        parts.insert(0, validate_identifier(database, "database"))
+    return ".".join(quote_identifier(part) for part in parts)
+
+
+#: Snowflake's range for ``USER_TASK_TIMEOUT_MS`` is 0 – 86,400,000 (one day); 0 means "the
+#: maximum" (docs.snowflake.com/en/sql-reference/parameters#user-task-timeout-ms).
+MAX_TASK_TIMEOUT_MS = 86_400_000
+
+
+def current_database() -> Statement:
+    """The session's database (where SCHEDULE_SYNC creates the tasks)."""
+    return Statement("current_database", "SELECT CURRENT_DATABASE() AS DATABASE_NAME")
 
 
 SERVERLESS_SIZES = frozenset({"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE"})
@@ -297,15 +309,16 @@ def create_task(
     warehouse: str | None = None,
     serverless_size: str | None = None,
     schedule: str | None = None,
+    timeout_ms: int | None = None,
     after: tuple[str, ...] = (),
     finalize: str | None = None,
     comment: str = "",
 ) -> Statement:
     """``CREATE OR REPLACE TASK`` with the clauses in the documented order: compute
     (``WAREHOUSE`` or ``USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE``), ``SCHEDULE``,
-    ``COMMENT``, ``FINALIZE``, ``AFTER``, ``AS <body>``. ``qualified``/``after``/``finalize``
-    are names from :func:`task_name`; ``schedule`` comes from :func:`check_cron`; ``body`` is
-    built by the caller from identifiers only."""
+    ``USER_TASK_TIMEOUT_MS``, ``COMMENT``, ``FINALIZE``, ``AFTER``, ``AS <body>``.
+    ``qualified``/``after``/``finalize`` are names from :func:`task_name`; ``schedule`` comes
+    from :func:`check_cron`; ``body`` is built by the caller from identifiers only."""
     clauses = [f"CREATE OR REPLACE TASK {qualified}"]
     if warehouse is not None:
         clauses.append(
@@ -319,6 +332,10 @@ def create_task(
         clauses.append(f"USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = '{serverless_size}'")
     if schedule is not None:
         clauses.append(f"SCHEDULE = '{check_cron(schedule.removeprefix('USING CRON '))}'")
+    if timeout_ms is not None:
+        if isinstance(timeout_ms, bool) or not 0 < int(timeout_ms) <= MAX_TASK_TIMEOUT_MS:
+            raise ConfigError(f"task timeout must be 1 .. {MAX_TASK_TIMEOUT_MS} ms")
+        clauses.append(f"USER_TASK_TIMEOUT_MS = {int(timeout_ms)}")
     if comment:
         if "'" in comment or "\\" in comment:
             raise ConfigError("task comments may not contain quotes or backslashes")
@@ -339,15 +356,20 @@ def drop_task(qualified: str) -> Statement:
     return Statement("drop_task", f"DROP TASK IF EXISTS {qualified}", ddl=True)
 
 
-def enable_graph(schema: str, root: str) -> Statement:
+def enable_graph(schema: str, root: str, database: str | None = None) -> Statement:
     """Resume the root and every dependent task (``SYSTEM$TASK_DEPENDENTS_ENABLE``); the
-    name is two validated identifiers, inlined so the script reads as it runs."""
-    name = f"{validate_identifier(schema, 'schema')}.{validate_identifier(root, 'task name')}"
+    name is validated identifiers, inlined so the script reads as it runs."""
+    parts = [validate_identifier(schema, "schema"), validate_identifier(root, "task name")]
+    if database is not None:
+        parts.insert(0, validate_identifier(database, "database"))
+    name = ".".join(parts)
     return Statement("enable_graph", f"SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('{name}') AS RESULT")
 
 
-def show_tasks(schema: str) -> Statement:
+def show_tasks(schema: str, database: str | None = None) -> Statement:
     name = quote_identifier(validate_identifier(schema, "schema"))
+    if database is not None:
+        name = f"{quote_identifier(validate_identifier(database, 'database'))}.{name}"
     return Statement("show_tasks", f"SHOW TASKS LIKE 'LHT_SYNC_%' IN SCHEMA {name}")
 
 

@@ -15,7 +15,13 @@ import sqlglot
 
 from lht.errors import ConfigError
 from lht.orchestrate.config import ConfigEntry
-from lht.orchestrate.graph import Compute, drop_statements, plan_graph, schedule_statements
+from lht.orchestrate.graph import (
+    Compute,
+    TaskGraph,
+    drop_statements,
+    plan_graph,
+    schedule_statements,
+)
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse.statements import Statement
 from tests.sql_checks import SNAPSHOTS as SNAPSHOT_ROOT
@@ -24,9 +30,10 @@ from tests.sql_checks import assert_parses_as_snowflake, assert_snapshot
 SNAPSHOTS = SNAPSHOT_ROOT / "orchestrate"
 NOW = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 T = ost.OrchestrateTables()
+CONTACT_OPTIONS = {"delete_policy": "hard", "poll_timeout_seconds": 10800}
 ENTRIES = (
     ConfigEntry("Account", "RAW", "ACCOUNTS", "NIGHTLY"),
-    ConfigEntry("Contact", "RAW", "CONTACTS", "NIGHTLY", options={"delete_policy": "hard"}),
+    ConfigEntry("Contact", "RAW", "CONTACTS", "NIGHTLY", options=CONTACT_OPTIONS),
     ConfigEntry("Order", "RAW", "ORDER", "NIGHTLY"),
     ConfigEntry("Lead", "RAW", "LEADS", "NIGHTLY", enabled=False),
     ConfigEntry("Case", "RAW", "CASES", "HOURLY"),
@@ -64,9 +71,9 @@ def test_orchestrate_statement_parses_and_matches_snapshot(name: str) -> None:
     assert_snapshot(SNAPSHOTS / f"{name}.sql", stmt.text)
 
 
-def _graph(compute: str = "COMPUTE_WH"):
+def _graph(compute: str = "COMPUTE_WH", database: str | None = "LHT"):
     return plan_graph(ENTRIES, group="nightly", cron="0 2 * * * Europe/Berlin",
-                      compute=Compute.parse(compute))  # fmt: skip
+                      compute=Compute.parse(compute), database=database)  # fmt: skip
 
 
 @pytest.mark.parametrize("compute", ["COMPUTE_WH", "SERVERLESS:SMALL"])
@@ -77,11 +84,12 @@ def test_schedule_sql_matches_snapshot(compute: str) -> None:
     name = "serverless" if compute.startswith("SERVERLESS") else "warehouse"
     assert_snapshot(SNAPSHOTS / f"schedule_{name}.sql", ";\n\n".join(s.text for s in stmts) + ";")
     drops = [s.text for s in stmts if s.name == "drop_task"]
-    assert drops == ['DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY__RAW__OLD"']  # other groups kept
+    assert drops == ['DROP TASK IF EXISTS "LHT"."LHT"."LHT_SYNC_NIGHTLY__RAW__OLD"']  # others kept
 
 
 _CLAUSE_ORDER = ("CREATE OR REPLACE TASK", "WAREHOUSE|USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE",
-                 "SCHEDULE", "COMMENT", "FINALIZE", "AFTER", "AS")  # fmt: skip
+                 "SCHEDULE", "USER_TASK_TIMEOUT_MS", "COMMENT", "FINALIZE", "AFTER",
+                 "AS")  # fmt: skip
 
 
 def _clauses(text: str) -> list[str]:
@@ -93,7 +101,7 @@ def test_task_ddl_shape_follows_create_task_syntax() -> None:
     graph = _graph()
     stmts = [s for s in schedule_statements(graph) if s.name == "create_task"]
     assert len(stmts) == 1 + 3 + 1  # root, the 3 enabled NIGHTLY objects, finalizer
-    root = '"LHT"."LHT_SYNC_NIGHTLY_ROOT"'
+    root = '"LHT"."LHT"."LHT_SYNC_NIGHTLY_ROOT"'
     for stmt in stmts:
         parsed = sqlglot.parse_one(stmt.text, read="snowflake")  # Command fallback: no errors
         assert parsed is not None and stmt.ddl
@@ -107,21 +115,66 @@ def test_task_ddl_shape_follows_create_task_syntax() -> None:
     assert "SCHEDULE = 'USING CRON 0 2 * * * Europe/Berlin'" in root_sql and "AFTER" not in root_sql
     for child in children:
         assert f"AFTER {root}" in child and "SCHEDULE" not in child
-        assert re.search(r"AS CALL \"LHT\".\"SYNC_TARGET\"\('RAW', '[A-Z]+'\)$", child)
+        assert re.search(r"AS CALL \"LHT\".\"LHT\".\"SYNC_TARGET\"\('RAW', '[A-Z]+'\)$", child)
         parsed_call = sqlglot.parse_one(child.split("AS ", 1)[1], read="snowflake")
         assert parsed_call is not None
     assert f"FINALIZE = {root}" in final and "SCHEDULE" not in final and "AFTER" not in final
-    assert final.endswith("""AS CALL "LHT"."FINALIZE_SYNC"('NIGHTLY')""")
+    assert final.endswith("""AS CALL "LHT"."LHT"."FINALIZE_SYNC"('NIGHTLY')""")
+    assert "USER_TASK_TIMEOUT_MS" not in root_sql + final  # only the syncs wait on Salesforce
+
+
+def _timeouts(graph: TaskGraph) -> dict[str, int]:
+    """Target → USER_TASK_TIMEOUT_MS of every task that sets one."""
+    pairs = {}
+    for stmt in schedule_statements(graph):
+        match = re.search(r"USER_TASK_TIMEOUT_MS = (\d+)\n  COMMENT = '[^:]*: ([^']+)'", stmt.text)
+        if match:
+            pairs[match.group(2)] = int(match.group(1))
+    return pairs
+
+
+def test_child_tasks_time_out_after_the_poll_timeout_plus_margin_not_the_1h_default() -> None:
+    assert _timeouts(_graph()) == {
+        "RAW.ACCOUNTS": (3600 + 3600) * 1000,  # default poll timeout 1 h + 1 h margin
+        "RAW.CONTACTS": (10800 + 3600) * 1000,  # the entry's poll_timeout_seconds
+        "RAW.ORDER": 7_200_000,
+    }
+
+
+def test_child_task_timeout_is_capped_and_survives_bad_options() -> None:
+    entries = (
+        ConfigEntry("Account", "RAW", "A", "G", options={"poll_timeout_seconds": 10**6}),
+        ConfigEntry("Account", "RAW", "B", "G", options={"poll_timeout_seconds": "soon"}),
+        ConfigEntry("Account", "RAW", "C", "G", options={"unknown_option": 1}),
+    )
+    graph = plan_graph(entries, group="g", cron="0 2 * * * UTC", compute=Compute("WH"))
+
+    assert _timeouts(graph) == {"RAW.A": 86_400_000, "RAW.B": 7_200_000, "RAW.C": 7_200_000}
+
+
+def test_task_bodies_and_names_are_fully_qualified_with_the_database() -> None:
+    stmts = schedule_statements(_graph(database="LHT_PROD"), ["LHT_SYNC_NIGHTLY__RAW__OLD"])
+    texts = [s.text for s in stmts]
+
+    assert texts[0] == 'ALTER TASK IF EXISTS "LHT_PROD"."LHT"."LHT_SYNC_NIGHTLY_ROOT" SUSPEND'
+    assert texts[1] == 'DROP TASK IF EXISTS "LHT_PROD"."LHT"."LHT_SYNC_NIGHTLY__RAW__OLD"'
+    calls = [t.split("AS ", 1)[1] for t in texts if t.startswith("CREATE") and "AS CALL" in t]
+    assert calls and all(c.startswith('CALL "LHT_PROD"."LHT".') for c in calls)
+    assert all(f.startswith('"LHT_PROD"."LHT".') for t in texts
+               for f in re.findall(r"(?:AFTER|FINALIZE =) (\S+)", t))  # fmt: skip
+    assert texts[-1] == (
+        "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('LHT_PROD.LHT.LHT_SYNC_NIGHTLY_ROOT') AS RESULT"
+    )
 
 
 def test_drop_statements_suspend_root_then_drop_children_finalizer_root() -> None:
     existing = ["LHT_SYNC_NIGHTLY__RAW__A", "LHT_SYNC_NIGHTLY_ROOT", "LHT_SYNC_OTHER__RAW__A"]
-    texts = [s.text for s in drop_statements("nightly", existing)]
+    texts = [s.text for s in drop_statements("nightly", existing, database="LHT")]
     assert texts == [
-        'ALTER TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_ROOT" SUSPEND',
-        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY__RAW__A"',
-        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_FINALIZE"',
-        'DROP TASK IF EXISTS "LHT"."LHT_SYNC_NIGHTLY_ROOT"',
+        'ALTER TASK IF EXISTS "LHT"."LHT"."LHT_SYNC_NIGHTLY_ROOT" SUSPEND',
+        'DROP TASK IF EXISTS "LHT"."LHT"."LHT_SYNC_NIGHTLY__RAW__A"',
+        'DROP TASK IF EXISTS "LHT"."LHT"."LHT_SYNC_NIGHTLY_FINALIZE"',
+        'DROP TASK IF EXISTS "LHT"."LHT"."LHT_SYNC_NIGHTLY_ROOT"',
     ]
 
 
