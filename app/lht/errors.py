@@ -16,6 +16,7 @@ Tree::
     │   ├── SalesforceJobFailed      Bulk job ended Failed/Aborted or timed out
     │   ├── SalesforceUnsupported    the API cannot do this (e.g. SOQL not allowed in Bulk)
     │   ├── SalesforceUnavailable    5xx / 420 / 429 / connection errors after retries
+    │   │   └── SalesforceOutcomeUnknown  a write may have been applied, its answer was lost
     │   └── SalesforceRequestError   other 4xx with errorCode + message
     ├── WarehouseError               Snowflake statement or stage failure
     └── StateError                   sync/push state is inconsistent or locked
@@ -34,6 +35,7 @@ __all__ = [
     "SalesforceAuthError",
     "SalesforceError",
     "SalesforceJobFailed",
+    "SalesforceOutcomeUnknown",
     "SalesforceRateLimitError",
     "SalesforceRequestError",
     "SalesforceUnavailable",
@@ -105,6 +107,12 @@ class SalesforceUnavailable(SalesforceError):
     """Server errors, throttling or connection failures that persisted through retries."""
 
     retryable = True
+
+
+class SalesforceOutcomeUnknown(SalesforceUnavailable):
+    """A non-idempotent request (e.g. a record insert) reached Salesforce but its answer was
+    lost (cut off, reset, timed out, or a 5xx that is not a refusal): it may have been applied,
+    so it is not retried and its rows' outcome is unknown."""
 
 
 class SalesforceRequestError(SalesforceError):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from emulator.faults import FaultRule
 from emulator.writes import RecordRule
 from lht.push.service import push_sobject
 from lht.salesforce.auth import Credentials
@@ -411,3 +412,48 @@ def test_push_relationship_column_sets_lookup(session, client, emu, schema) -> N
         )
     )
     assert got["Account__c"] == account_id
+
+
+def push_runs(session: Any, run_id: str) -> list[dict[str, Any]]:
+    return rows(session, "SELECT * FROM LHT.PUSH_RUNS WHERE RUN_ID = ?", run_id)
+
+
+@pytest.mark.parametrize(
+    ("operation", "fault", "options"),
+    [
+        ("insert", FaultRule(kind="truncate", path="/composite/sobjects", after_bytes=20), {}),
+        ("insert", FaultRule(kind="reset", path="/composite/sobjects"), {}),
+        ("insert", FaultRule(kind="status", path="/composite/sobjects", status=500), {}),
+        ("upsert", FaultRule(kind="truncate", path="/jobs/ingest/[^/]+/successfulResults",
+                             after_bytes=10, count=0), {"collections_threshold": 0}),
+        ("upsert", FaultRule(kind="reset", path="/jobs/ingest/[^/]+$", method="GET", count=0),
+         {"collections_threshold": 0}),
+    ],
+    ids=["collections-cut", "collections-reset", "collections-500", "bulk-results-cut",
+         "bulk-poll-reset"],
+)  # fmt: skip
+def test_push_answer_lost_records_run_and_each_sent_row_unknown(  # noqa: PLR0917
+    session, client, emu, schema, operation, fault, options
+) -> None:
+    """#11.3: the writes may have landed but the answer was lost: the run is recorded FAILED
+    and every sent row without a known outcome gets outcome 'unknown' (never silence)."""
+    t = tag()
+    table = make_table(
+        session, schema,
+        [f"('u{i}', 'U{i}-{t}', NULL, NULL, NULL, NULL, NULL, NULL)" for i in range(3)],
+    )  # fmt: skip
+    emu.org.faults.add(fault)
+    run_id = uuid.uuid4().hex
+    key = (
+        {"external_id_field": "External_Id__c"}
+        if operation == "upsert"
+        else {"key_column": "EXTERNAL_ID__C"}
+    )
+    out = push_sobject(session, client, "X__c", operation, table, run_id=run_id, poll=POLL,
+                       options={**key, **options})  # fmt: skip
+    assert out["success"] is False and out["error"]
+    (run,) = push_runs(session, run_id)
+    assert run["STATUS"] == "FAILED" and "3 sent row(s) have outcome unknown" in run["ERROR"]
+    stored = results(session, run_id)
+    assert set(stored) == {f"U{i}-{t}" for i in range(3)}
+    assert {r["OUTCOME"] for r in stored.values()} == {"unknown"}

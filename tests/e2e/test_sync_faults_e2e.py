@@ -70,6 +70,23 @@ def test_e2e_truncated_page_never_loads_partially(emu, h):
     assert h.differences("Account", "accounts") == []
 
 
+@pytest.mark.parametrize(
+    ("path", "nth", "options"),
+    [("/describe", 1, {}), ("/queryAll", 2, {}), ("/jobs/query/[^/]+$", 2, STAGE)],
+    ids=["describe", "rest-page", "job-poll"],
+)
+def test_e2e_truncated_answer_is_retried_to_equality(emu, h, path, nth, options):
+    """#11.3: a non-streamed answer cut mid-body (describe, REST query page, job poll)
+    raised requests' ChunkedEncodingError through the run: no retry, a RUNNING row."""
+    before = first_sync_then_change(emu, h)
+    emu.org.faults.add(FaultRule(kind="truncate", path=path, nth=nth, after_bytes=60, count=1))
+    result = h.sync("Account", "accounts", **options)
+    assert result["success"], result["error"]
+    assert h.differences("Account", "accounts") == []
+    assert snapshot(h, "accounts") != before
+    assert [f["fired"] for f in emu.org.faults.list()] == [1]
+
+
 def test_e2e_request_limit_exceeded_stops_run_unchanged(emu, h):
     before = first_sync_then_change(emu, h)
     emu.org.faults.add(FaultRule(kind="limit", path="/query", count=0))
@@ -115,11 +132,14 @@ def test_e2e_failure_between_copy_and_commit_changes_nothing(emu, h, runner, fai
     assert "injected failure" in result["error"] and "__LHT_STG_" in result["error"]
     assert f"files @LHT.LHT_STAGE/Account/{result['run_id']}/" in result["error"]
     assert snapshot(h, "accounts") == before
-    # failing every update_run also fails the failed-row write (said in the error)
+    # failing every update_run also fails the failed-row write (said in the error): the row
+    # stays RUNNING, its lock expired, so the next run takes over and ends that row
     expected = "RUNNING" if fail_on == "update_run" else "FAILED"
     assert h.runs("accounts")[-1]["STATUS"] == expected
     assert h.sync("Account", "accounts")["success"]
     assert h.differences("Account", "accounts") == []
+    failed = next(r for r in h.runs("accounts") if r["RUN_ID"] == result["run_id"])
+    assert failed["STATUS"] == "FAILED"
 
 
 def test_e2e_first_sync_failing_before_rename_names_the_new_table(h, runner):

@@ -10,8 +10,10 @@ Order of a run (nothing reaches Salesforce before every check passed):
    by size and record count (see :mod:`lht.push.jobs`);
 5. one transaction stores the per-row results, the accepted rows' hashes and the run row.
 
-A failure after sending started still records the outcomes known so far and a FAILED run
-row, then raises. An empty source is a successful no-op: no job, one run row.
+Whatever is raised once the lock is held, the run is recorded: the outcomes known so far,
+``unknown`` for every sent row whose answer never arrived (Salesforce may have applied it,
+e.g. an insert whose answer was cut off), and a FAILED run row; then the error is raised
+again. An empty source is a successful no-op: no job, one run row.
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ def push(
         writer = store.writer(run_id, plan.sobject)
         try:
             tally.method = _execute(plan, sf, store, writer, tally, poll=poll)
-        except LhtError as exc:
-            summary = _summary(tally, run_id, plan, f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # the run boundary: whatever is raised, the run is recorded
+            unexpected = "" if isinstance(exc, LhtError) else "unexpected "
+            summary = _summary(tally, run_id, plan, f"{unexpected}{type(exc).__name__}: {exc}")
             _record_failure(store, writer, plan, _run_values(summary, plan, started, now(), sf))
             raise
         summary = _summary(tally, run_id, plan, None)
@@ -113,9 +116,10 @@ def _execute(
         return "none"
     tally.method = choose_method(len(head), threshold)
     if tally.method == "collections":
+        tally.rows_sent = len(head)  # on a lost answer these are the rows of unknown outcome
         results, retried = send_collections(plan, sf, [r.values for r in head],
                                             [r.key for r in head])  # fmt: skip
-        tally.rows_sent, tally.retried = len(head), retried
+        tally.retried = retried
         for result in results:
             tally.add(result)
         writer.add_results(results)
@@ -139,8 +143,8 @@ def _prepared_rows(
         if digest is not None and stored_hash == digest:
             tally.rows_unchanged += 1
             continue
-        if digest is not None and key is not None:
-            writer.add_sent(key, digest)
+        if key is not None:  # every sent key: its hash (diff mode), or a failed run's unknowns
+            writer.add_sent(key, digest or "")
         yield PushRow(tuple(values), cells, key, digest)
 
 
@@ -170,9 +174,12 @@ def _run_values(
 def _record_failure(
     store: PushStore, writer: RunWriter, plan: PushPlan, run: dict[str, Any]
 ) -> None:
-    """Commit the outcomes known so far; if even that fails, write the run row alone."""
+    """Commit the outcomes known so far (sent rows without one: ``unknown``); if even that
+    fails, write the run row alone."""
     try:
-        store.commit(writer, plan, run)
+        unknown = store.commit(writer, plan, run, failed=True)
+        if unknown:
+            log.error("push %s: %d sent row(s) have an unknown outcome", run["RUN_ID"], unknown)
     except (WarehouseError, ConfigError) as exc:
         log.error("could not record results of failed push %s: %s", run["RUN_ID"], exc)
         try:

@@ -78,8 +78,11 @@ class PushStore(Protocol):
         fails fast with ConcurrentRunError."""
         ...
 
-    def commit(self, writer: RunWriter, plan: PushPlan, run: Mapping[str, Any]) -> None:
-        """One transaction: results, accepted hashes (diff mode), the PUSH_RUNS row."""
+    def commit(
+        self, writer: RunWriter, plan: PushPlan, run: Mapping[str, Any], *, failed: bool = False
+    ) -> int:
+        """One transaction: results, accepted hashes (diff mode), the PUSH_RUNS row; with
+        ``failed``, sent rows without a result recorded ``unknown`` (returns how many)."""
         ...
 
     def record_failed_run(self, run: Mapping[str, Any]) -> None: ...

@@ -149,7 +149,12 @@ class WarehousePushStore:
     def writer(self, run_id: str, sobject: str) -> StagedRunWriter:
         return StagedRunWriter(self.stage, run_id, sobject)
 
-    def commit(self, writer: Any, plan: PushPlan, run: Mapping[str, Any]) -> None:
+    def commit(
+        self, writer: Any, plan: PushPlan, run: Mapping[str, Any], *, failed: bool = False
+    ) -> int:
+        """Results, hashes and the run row in one transaction. ``failed``: the run raised, so
+        every sent row without a result gets outcome ``unknown`` (counted in the run's
+        ERROR); returns how many did."""
         if not isinstance(writer, StagedRunWriter):
             raise TypeError("WarehousePushStore.commit needs its own StagedRunWriter")
         writer.flush()
@@ -157,9 +162,18 @@ class WarehousePushStore:
         sent_stg = st.staging_table("PUSH_SENT", writer.run_id, self.tables.schema)
         self._load_staging(results_stg, ps.RESULT_STAGE_COLUMNS, writer.results)
         self._load_staging(sent_stg, ps.SENT_STAGE_COLUMNS, writer.sent)
+        unknown = self._unknown(sent_stg, results_stg) if failed else 0
+        if unknown:
+            note = f"{unknown} sent row(s) have outcome unknown in {self.tables.results.display}"
+            run = {**run, "ERROR": f"{run.get('ERROR') or 'failed'}; {note}"[:4000]}
         now = self._now()
         with self.runner.transaction() as tx:
             tx.run(ps.insert_results(self.tables, results_stg, writer.run_id, now))
+            if unknown:
+                tx.run(ps.insert_unknown_results(
+                    self.tables, sent_stg, results_stg, run_id=writer.run_id, recorded_at=now,
+                    error=f"no answer arrived for this row: {run['ERROR']}"[:4000],
+                ))  # fmt: skip
             if plan.options.only_changed:
                 self._replace_hashes(
                     tx,
@@ -173,6 +187,11 @@ class WarehousePushStore:
         for table in (results_stg, sent_stg):
             self.runner.run(st.drop_table(table))
         self.stage.remove_prefix(self.runner, *writer.prefix)
+        return unknown
+
+    def _unknown(self, sent_stg: TableName, results_stg: TableName) -> int:
+        found = self.runner.run(ps.count_unknown_results(sent_stg, results_stg))
+        return int(found[0]["N"]) if found else 0
 
     def _load_staging(self, table: TableName, columns: Sequence[Any], parts: _GzipParts) -> None:
         self.runner.run(st.drop_table(table))

@@ -4,8 +4,10 @@
 
 * logs in (client credentials) lazily and caches the token; on a 401 it refreshes the
   token once and replays the request, then fails with ``SalesforceAuthError``;
-* retries connection errors, 5xx, 406, 420 and 429 with capped exponential backoff and
-  jitter through the injected sleeper/clock, honouring ``Retry-After``;
+* retries connection errors, bodies cut off or undecodable, 5xx, 406, 420 and 429 with capped
+  exponential backoff and jitter through the injected sleeper/clock, honouring
+  ``Retry-After``; a non-idempotent request that may have been processed is not retried and
+  raises ``SalesforceOutcomeUnknown``;
 * stops at once on 403 ``REQUEST_LIMIT_EXCEEDED`` (``SalesforceRateLimitError``);
 * maps every other failure, once, to the ``lht.errors`` tree;
 * counts API calls and records the org's ``Sforce-Limit-Info`` usage.
@@ -31,6 +33,7 @@ from urllib3.exceptions import NewConnectionError
 from lht.errors import (
     SalesforceAuthError,
     SalesforceError,
+    SalesforceOutcomeUnknown,
     SalesforceRateLimitError,
     SalesforceRequestError,
     SalesforceUnavailable,
@@ -52,7 +55,15 @@ _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 _UNSUPPORTED_CODES = frozenset(
     {"FUNCTIONALITY_NOT_ENABLED", "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"}
 )
-_NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout)
+#: Failures without a usable answer. A body cut off mid-way (``ChunkedEncodingError``, also
+#: raised for a short Content-Length body) or a broken gzip stream (``ContentDecodingError``)
+#: surface from ``session.request`` for non-streamed responses, like a reset or a timeout.
+_NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,11 @@ def map_error(
 def _certificate_rejected(exc: BaseException) -> bool:
     """A TLS verification failure is configuration, not a transient fault: never retried."""
     return isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def _maybe_applied(status: int) -> bool:
+    """A 5xx that is not a refusal (retry.REFUSED_STATUSES) may follow partial processing."""
+    return status >= 500 and status not in REFUSED_STATUSES
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -266,7 +282,13 @@ class Transport:
                     "refreshed; pass client_id/client_secret or a fresh token)"
                 )
             if response.status_code >= 400:
-                raise map_error(response, where, token)
+                error = map_error(response, where, token)
+                if not idempotent and _maybe_applied(response.status_code):
+                    raise SalesforceOutcomeUnknown(
+                        f"{error} (it may have been processed)", status=error.status,
+                        error_code=error.error_code,
+                    )  # fmt: skip
+                raise error
             return response
 
     def _drop_token(self, stale: AccessToken) -> None:
@@ -326,8 +348,12 @@ class Transport:
                     raise SalesforceError(
                         f"{where}: TLS certificate verification failed (check the CA bundle)"
                     ) from None
-                safe = idempotent or _never_sent(exc)
-                if not safe or not self._may_retry(retry_number, started, None):
+                if not idempotent and not _never_sent(exc):
+                    raise SalesforceOutcomeUnknown(
+                        f"{where}: the answer was lost after the request was sent ({reason}); "
+                        "it may have been processed"
+                    ) from None
+                if not self._may_retry(retry_number, started, None):
                     raise SalesforceUnavailable(
                         f"{where}: connection failed after {retry_number} attempt(s): {reason}"
                     ) from None

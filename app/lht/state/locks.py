@@ -104,6 +104,14 @@ class TargetLock:
             self.runner.run(lst.release_lock(self.tables, self.target, self.run_id))
             self.held = False
 
+    def abandon(self) -> None:
+        """Expire the lock now instead of freeing it (this run's row could not be ended): the
+        next run takes it over at once and marks this run's row FAILED."""
+        if self.held:
+            now = _naive(self.clock())
+            self.runner.run(lst.abandon_lock(self.tables, self.target, self.run_id, now))
+            self.held = False
+
     def __enter__(self) -> TargetLock:
         self.acquire()
         return self
@@ -154,7 +162,7 @@ class TargetLock:
     def _expired(self, holder: _Holder) -> bool:
         now = _naive(self.clock())
         if holder.expires_at is not None:
-            return bool(holder.expires_at < now)
+            return bool(holder.expires_at <= now)
         return holder.acquired_at is None or bool(holder.acquired_at < now - self.stale_after)
 
     def _end_abandoned(self, dead: _Holder) -> None:

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +71,9 @@ class _Progress:
     totals: ExtractTotals | None = None
     state_ready: bool = False
     run_started: bool = False
+    locked: bool = False
+    committed: bool = False  # the apply transaction committed: the run succeeded
+    counts: LoadCounts = field(default_factory=LoadCounts)
 
 
 def sync_sobject(
@@ -82,15 +85,21 @@ def sync_sobject(
     timer: Callable[[], float] = time.monotonic,
     run_id: str | None = None,
 ) -> dict[str, Any]:
-    """Sync one sObject into one table. Never raises LhtError: failures are results."""
+    """Sync one sObject into one table. Never raises LhtError: failures are results.
+
+    This is the run's boundary: whatever is raised (an LhtError, an unexpected exception, an
+    interrupt), the run row ends FAILED with the error text and the names of what the run left
+    behind, and the lock is released; an interrupt is re-raised after that."""
     started = timer()
     progress = _Progress(run_id or new_run_id(), _naive(clock()), request.sobject, sf.usage.calls)
     try:
         counts, warnings = _run(request, sf, store, clock, progress)
-    except LhtError as exc:
-        error = _describe_error(exc, store)
-        log.error("sync of %s failed: %s", request.sobject, error)
-        error = _record_failure(store, sf, progress, clock, error)
+    except BaseException as exc:  # the one place that ends a run, whatever was raised
+        if progress.committed:  # after the commit: the data is in, the run succeeded
+            return _committed_anyway(request, progress, store, sf, exc, seconds=timer() - started)
+        error = _fail(store, sf, progress, clock, exc)
+        if not isinstance(exc, Exception):
+            raise
         return _result(request, progress, seconds=timer() - started, sf=sf,
                        counts=LoadCounts(), warnings=(), error=error)  # fmt: skip
     return _result(request, progress, seconds=timer() - started, sf=sf, counts=counts,
@@ -109,24 +118,68 @@ def _run(
     store.ensure_state()
     progress.state_ready = True
     store.acquire_lock(target, progress.run_id, request.options.stale_lock_seconds)
-    try:
-        store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
-        progress.run_started = True
-        counts, warnings = _run_locked(request, sf, store, clock, progress)
-    finally:
-        released = _release(store, target, progress.run_id)  # never raises: a warning at most
-    return counts, warnings + released
+    progress.locked = True
+    store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
+    progress.run_started = True
+    counts, warnings = _run_locked(request, sf, store, clock, progress)
+    return counts, warnings + _release(store, progress)
 
 
-def _release(store: SyncStore, target: Target, run_id: str) -> tuple[str, ...]:
-    """Release the lock; a failure here never changes the run's outcome (the lock row is
-    taken over once older than ``stale_lock_seconds``)."""
+def _release(store: SyncStore, progress: _Progress, *, ended: bool = True) -> tuple[str, ...]:
+    """Release the lock; a failure here never changes the run's outcome (the lock is taken
+    over once it expires). ``ended=False`` (the run row could not be ended): expire the lock
+    instead, so the next run takes it over at once and ends this run's row."""
+    target = progress.target
+    if not progress.locked or target is None:
+        return ()
+    progress.locked = False
     try:
-        store.release_lock(target, run_id)
+        if ended:
+            store.release_lock(target, progress.run_id)
+        else:
+            store.abandon_lock(target, progress.run_id)
     except LhtError as exc:
         log.warning("releasing the lock of %s failed: %s", target.name, exc)
-        return (f"lock release failed (taken over after stale_lock_seconds): {exc}",)
+        return (f"lock release failed (taken over when it expires): {exc}",)
     return ()
+
+
+def _fail(
+    store: SyncStore,
+    sf: SalesforcePort,
+    progress: _Progress,
+    clock: Callable[[], datetime],
+    exc: BaseException,
+) -> str:
+    """End a failed run: the error text (with what the run left behind), the FAILED row,
+    then the lock (released, or expired when even the FAILED row could not be written)."""
+    error = _describe_error(exc, store)
+    if isinstance(exc, LhtError):
+        log.error("sync of %s failed: %s", progress.sobject, error)
+    else:
+        log.error("sync of %s failed unexpectedly: %s", progress.sobject, error, exc_info=exc)
+    error, ended = _record_failure(store, sf, progress, clock, error)
+    _release(store, progress, ended=ended)
+    return error
+
+
+def _committed_anyway(
+    request: SyncRequest,
+    progress: _Progress,
+    store: SyncStore,
+    sf: SalesforcePort,
+    exc: BaseException,
+    *,
+    seconds: float,
+) -> dict[str, Any]:
+    """Something raised after the commit (cleanup, lock release): the run stays SUCCESS."""
+    log.error("after committing %s: %s", progress.sobject, exc, exc_info=exc)
+    warnings = (f"after the commit: {type(exc).__name__}: {exc}", *_release(store, progress))
+    if not isinstance(exc, Exception):
+        raise exc
+    plan = progress.plan
+    return _result(request, progress, seconds=seconds, sf=sf, counts=progress.counts,
+                   warnings=(*(plan.warnings if plan else ()), *warnings), error=None)  # fmt: skip
 
 
 def _run_locked(
@@ -160,6 +213,7 @@ def _run_locked(
     run = _run_record(progress, sf, clock, "SUCCESS", None)
     apply = store.apply_incremental if plan.incremental else store.apply_full
     counts = apply(plan, progress.staging, run)
+    progress.counts, progress.committed = counts, True
     return counts, plan.warnings + _cleanup(store, progress)
 
 
@@ -207,22 +261,24 @@ def _record_failure(
     progress: _Progress,
     clock: Callable[[], datetime],
     error: str,
-) -> str:
+) -> tuple[str, bool]:
+    """The FAILED run row; returns (error text, whether the row was written)."""
     if progress.target is None or not progress.state_ready:
-        return error  # bad target names or no state tables: nothing was created, nothing to log
+        return error, True  # bad target names or no state tables: nothing created, nothing to log
     run = _run_record(progress, sf, clock, "FAILED", error)
     try:
         store.record_failure(replace(run, watermark_to=None), progress.run_started)
     except LhtError as exc:
         log.error("could not write the failed run row: %s", exc)
-        return f"{error} (and the failed run row could not be written: {exc})"
-    return error
+        return f"{error} (and the failed run row could not be written: {exc})", False
+    return error, True
 
 
-def _describe_error(exc: LhtError, store: SyncStore) -> str:
+def _describe_error(exc: BaseException, store: SyncStore) -> str:
     """The error text, naming every object the run left behind (staging table, rebuilt
     ``__LHT_NEW_`` table, staged files) so they can be inspected, then dropped."""
-    text = f"{type(exc).__name__}: {exc}"
+    unexpected = "" if isinstance(exc, LhtError) else "unexpected "
+    text = f"{unexpected}{type(exc).__name__}: {exc}"
     kept = store.leftovers()
     if kept:
         text += f" [kept for diagnosis: {', '.join(kept)}]"

@@ -85,6 +85,11 @@ class WarehouseSyncStore:
         if lock is not None:
             lock.release()
 
+    def abandon_lock(self, target: Target, run_id: str) -> None:
+        lock = self._locks.pop((target.name, run_id), None)
+        if lock is not None:
+            lock.abandon()
+
     def read_state(self, sobject: str, target: Target) -> PriorState:
         found = read_sync_state(self.runner, self.tables, sobject, target.schema, target.table)
         if found is None:

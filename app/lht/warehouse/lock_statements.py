@@ -24,6 +24,7 @@ from lht.warehouse.state_statements import StateTables, timestamp_param
 from lht.warehouse.statements import Statement
 
 __all__ = [
+    "abandon_lock",
     "claim_lock",
     "ensure_lock_slot",
     "mark_run_abandoned",
@@ -59,7 +60,7 @@ def claim_lock(
     held_by_other_live_run = (
         f"SELECT 1 FROM {t.locks.sql} AS h WHERE h.TARGET = ? AND h.RUN_ID IS NOT NULL "
         "AND h.RUN_ID <> ? AND h.RUN_ID <> COALESCE(?, '') "
-        "AND COALESCE(h.EXPIRES_AT >= TO_TIMESTAMP_NTZ(?), "
+        "AND COALESCE(h.EXPIRES_AT > TO_TIMESTAMP_NTZ(?), "
         "h.ACQUIRED_AT >= TO_TIMESTAMP_NTZ(?), FALSE)"
     )
     text = (
@@ -93,6 +94,15 @@ def release_lock(t: StateTables, target: str, run_id: str) -> Statement:
         "WHERE TARGET = ? AND RUN_ID = ?"
     )
     return Statement("release_lock", text, (target, run_id))
+
+
+def abandon_lock(t: StateTables, target: str, run_id: str, now: datetime) -> Statement:
+    """Expire this run's lock now (its run row could not be ended): the next run takes it
+    over at once and ends that row (:func:`mark_run_abandoned`)."""
+    text = (
+        f"UPDATE {t.locks.sql} SET EXPIRES_AT = TO_TIMESTAMP_NTZ(?) WHERE TARGET = ? AND RUN_ID = ?"
+    )
+    return Statement("abandon_lock", text, (timestamp_param(now), target, run_id))
 
 
 def read_run_status(runs: TableName, run_id: str) -> Statement:

@@ -34,6 +34,7 @@ __all__ = [
     "RESULT_STAGE_COLUMNS",
     "SENT_STAGE_COLUMNS",
     "PushTables",
+    "count_unknown_results",
     "create_hashes_table",
     "create_results_table",
     "create_runs_table",
@@ -41,6 +42,7 @@ __all__ = [
     "insert_accepted_hashes",
     "insert_push_run",
     "insert_results",
+    "insert_unknown_results",
     "probe_source",
     "read_source",
     "source_relation",
@@ -181,6 +183,41 @@ def insert_results(
         f"TO_TIMESTAMP_NTZ(?) FROM {staging.sql}"
     )
     return Statement("insert_push_results", text, (run_id, timestamp_param(recorded_at)))
+
+
+def _unanswered(sent_staging: TableName, results_staging: TableName) -> str:
+    """Keys sent in this run without any result row (their answer never arrived)."""
+    return (
+        f"SELECT DISTINCT s.SOURCE_KEY FROM {sent_staging.sql} AS s WHERE s.SOURCE_KEY IS NOT "
+        f"NULL AND NOT EXISTS (SELECT 1 FROM {results_staging.sql} AS r "
+        "WHERE r.SOURCE_KEY = s.SOURCE_KEY)"
+    )
+
+
+def count_unknown_results(sent_staging: TableName, results_staging: TableName) -> Statement:
+    text = f'SELECT COUNT(*) AS "N" FROM ({_unanswered(sent_staging, results_staging)})'
+    return Statement("count_unknown_push_results", text)
+
+
+def insert_unknown_results(
+    t: PushTables,
+    sent_staging: TableName,
+    results_staging: TableName,
+    *,
+    run_id: str,
+    recorded_at: datetime,
+    error: str,
+) -> Statement:
+    """A failed run's sent rows whose outcome never arrived: outcome ``unknown`` (Salesforce
+    may or may not have applied them), one row per key, with the run's error."""
+    text = (
+        f"INSERT INTO {t.results.sql} (RUN_ID, SOURCE_KEY, SALESFORCE_ID, CREATED, SUCCESS, "
+        "OUTCOME, ERROR, JOB_ID, RECORDED_AT) SELECT ?, u.SOURCE_KEY, NULL, NULL, FALSE, "
+        f"'unknown', ?, NULL, TO_TIMESTAMP_NTZ(?) "
+        f"FROM ({_unanswered(sent_staging, results_staging)}) AS u"
+    )
+    params = (run_id, error, timestamp_param(recorded_at))
+    return Statement("insert_unknown_push_results", text, params)
 
 
 def _accepted_keys(results_staging: TableName) -> str:

@@ -176,6 +176,7 @@ class MemoryStore:
         self.runs: list[dict[str, Any]] = []
         self.results: list[ResultRow] = []
         self.failed_runs: list[dict[str, Any]] = []
+        self.unknown: list[str] = []
         self.commit_error: Exception | None = None
         self.read_count = 0
         self.locked_by: str | None = None
@@ -208,16 +209,22 @@ class MemoryStore:
     def writer(self, run_id: str, sobject: str) -> MemoryWriter:
         return MemoryWriter(run_id)
 
-    def commit(self, writer: MemoryWriter, plan: PushPlan, run: Mapping[str, Any]) -> None:
+    def commit(
+        self, writer: MemoryWriter, plan: PushPlan, run: Mapping[str, Any], *, failed: bool = False
+    ) -> int:
         if self.commit_error:
             raise self.commit_error
         self.results.extend(writer.results)
+        answered = {r.source_key for r in writer.results}
+        unknown = {k for k, _ in writer.sent if k not in answered} if failed else set()
+        self.unknown.extend(sorted(unknown))
         if plan.options.only_changed:
             accepted = {r.source_key for r in writer.results if r.success}
             for key, digest in writer.sent:
                 if key in accepted:
                     self.hashes[(plan.source.identity, plan.sobject, key)] = digest
         self.runs.append(dict(run))
+        return len(unknown)
 
     def record_failed_run(self, run: Mapping[str, Any]) -> None:
         self.failed_runs.append(dict(run))

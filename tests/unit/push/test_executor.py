@@ -301,3 +301,22 @@ def test_push_polymorphic_relationship_with_type_describes_that_parent():
     assert sf.collection_calls[0][1] == [
         {"Who": {"attributes": {"type": "Account"}, "Ext__c": "A1"}}
     ]
+
+
+class _CollectionsBug(FakeSalesforce):
+    """sObject Collections raising what nothing maps (a bug, a raw driver exception)."""
+
+    def collection_upsert(self, sobject, external_id_field, records):
+        raise RuntimeError("unexpected answer shape")
+
+
+def test_push_unexpected_exception_records_failed_run_and_unknown_rows_then_raises():
+    store = upsert_store(3)
+    with pytest.raises(RuntimeError):
+        run(request("upsert", external_id_field="Ext_Id__c"), store, _CollectionsBug(
+            contact_describe()))  # fmt: skip
+    (row,) = store.runs
+    assert row["STATUS"] == "FAILED" and row["ERROR"].startswith("unexpected RuntimeError")
+    assert row["ROWS_SENT"] == 3
+    assert store.unknown == ["E0", "E1", "E2"]  # sent, answer never arrived
+    assert store.locked_by is None

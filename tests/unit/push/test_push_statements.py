@@ -40,6 +40,10 @@ def statements() -> dict[str, Statement]:
             SRC, order_by="ACCOUNTID", diff=(T, "ANALYTICS.CONTACTS_OUT", "Contact", "EXT_ID__C")
         ),
         "insert_results": ps.insert_results(T, RESULTS_STG, "run1", NOW),
+        "count_unknown": ps.count_unknown_results(SENT_STG, RESULTS_STG),
+        "insert_unknown": ps.insert_unknown_results(
+            T, SENT_STG, RESULTS_STG, run_id="run1", recorded_at=NOW, error="lost"
+        ),
         "delete_hashes": ps.delete_replaced_hashes(T, RESULTS_STG, "SRC", "Contact"),
         "insert_hashes": ps.insert_accepted_hashes(
             T, RESULTS_STG, SENT_STG, source_id="SRC", sobject="Contact", run_id="run1", now=NOW

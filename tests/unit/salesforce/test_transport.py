@@ -20,6 +20,7 @@ from lht.errors import (
     ConfigError,
     SalesforceAuthError,
     SalesforceError,
+    SalesforceOutcomeUnknown,
     SalesforceRateLimitError,
     SalesforceRequestError,
     SalesforceUnavailable,
@@ -290,7 +291,7 @@ def test_insert_retried_after_refusal_and_connect_failure() -> None:
 def test_insert_connection_reset_after_send_not_retried() -> None:
     fake = FakeTime()
     adapter = ReplayAdapter(token_response(), requests.ConnectionError("reset by peer"))
-    with pytest.raises(SalesforceUnavailable, match="connection failed after 1"):
+    with pytest.raises(SalesforceOutcomeUnknown, match="may have been processed"):
         make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
     assert fake.sleeps == []
 
@@ -348,3 +349,37 @@ def test_server_time_from_last_date_header_advances_with_clock_none_without() ->
     assert client.server_time() == datetime(2024, 10, 1, 10, 0, 2, 500000, tzinfo=UTC)
     client.limits()  # an unparseable Date keeps the last good reading
     assert client.server_time() == datetime(2024, 10, 1, 10, 0, 2, 500000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(300 bytes)"),
+        requests.exceptions.ContentDecodingError("Received response with content-encoding: gzip"),
+    ],
+)
+def test_send_body_cut_off_or_undecodable_is_retried_for_idempotent_requests(
+    broken: Exception,
+) -> None:
+    """A truncated or broken-gzip body of a non-streamed answer (describe, REST query page)
+    is a network failure: retried, then mapped, never a raw requests exception."""
+    fake = FakeTime()
+    adapter = ReplayAdapter(token_response(), broken, json_response(LIMITS))
+    assert make_client(adapter, fake).limits() == LIMITS
+    assert fake.sleeps == [1.0]
+    again = ReplayAdapter(token_response(), *[broken] * 4)
+    with pytest.raises(SalesforceUnavailable, match="connection failed after 4"):
+        make_client(again, FakeTime()).limits()
+
+
+def test_insert_answer_cut_off_is_outcome_unknown_not_retried() -> None:
+    fake = FakeTime()
+    cut = requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead")
+    adapter = ReplayAdapter(token_response(), cut)
+    with pytest.raises(SalesforceOutcomeUnknown, match="may have been processed"):
+        make_client(adapter, fake).collection_create("Account", [{"Name": "x"}])
+    assert fake.sleeps == []
+    with pytest.raises(SalesforceOutcomeUnknown, match="HTTP 500"):
+        make_client(
+            ReplayAdapter(token_response(), Canned(500, b"")), FakeTime()
+        ).collection_create("Account", [{"Name": "x"}])

@@ -147,6 +147,10 @@ class FakeStore:
         self._call("release_lock")
         self.lock_held = False
 
+    def abandon_lock(self, target: Target, run_id: str) -> None:
+        self._call("abandon_lock")
+        self.lock_held = False
+
     def read_state(self, sobject: str, target: Target) -> PriorState:
         return self.prior
 

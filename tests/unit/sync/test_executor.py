@@ -154,8 +154,57 @@ def test_sync_apply_failure_is_failure_and_lock_released():
     sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore(fail_on="apply_full")
     result = run(sf, store)
     assert result["success"] is False and "injected failure" in result["error"]
-    assert store.calls[-2:] == ["release_lock", "record_failure"]
+    assert store.calls[-2:] == ["record_failure", "release_lock"]
     assert result["actual_records"] == 0 and result["last_modified_date"] is None
+
+
+class _Broken(FakeSalesforce):
+    """A Salesforce port whose COUNT() raises what no LHT code maps (e.g. a bug, a raw
+    driver exception)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(account_describe(), records(1))
+        self.exc = exc
+
+    def count(self, sobject: str, where: str | None = None) -> int:
+        raise self.exc
+
+
+def test_sync_unexpected_exception_ends_run_failed_never_running():
+    store = FakeStore()
+    result = run(_Broken(RuntimeError("Connection broken: IncompleteRead")), store)
+    assert result["success"] is False
+    assert result["error"].startswith("unexpected RuntimeError: Connection broken")
+    assert store.runs[-1].status == "FAILED" and "IncompleteRead" in store.runs[-1].error
+    assert store.calls[-2:] == ["record_failure", "release_lock"] and not store.lock_held
+
+
+def test_sync_interrupt_ends_run_failed_then_is_reraised():
+    store = FakeStore()
+    with pytest.raises(KeyboardInterrupt):
+        run(_Broken(KeyboardInterrupt()), store)
+    assert store.runs[-1].status == "FAILED" and not store.lock_held
+
+
+def test_sync_failed_row_not_written_expires_the_lock_for_the_next_run():
+    """If even the FAILED row cannot be written, the lock is expired (not freed): the next
+    run takes it over at once and ends this run's RUNNING row."""
+    store = FakeStore(fail_on="record_failure")
+    result = run(_Broken(RuntimeError("boom")), store)
+    assert "could not be written" in result["error"]
+    assert store.calls[-2:] == ["record_failure", "abandon_lock"]
+
+
+def test_sync_unexpected_exception_after_commit_keeps_success():
+    class CleanupBug(FakeStore):
+        def cleanup(self, *args: object) -> None:
+            raise TypeError("bug in cleanup")
+
+    store = CleanupBug()
+    result = run(FakeSalesforce(account_describe(), records(1)), store)
+    assert result["success"] is True and result["actual_records"] == 1
+    assert any("after the commit: TypeError" in w for w in result["warnings"])
+    assert "record_failure" not in store.calls and not store.lock_held
 
 
 def test_sync_cleanup_failure_after_commit_is_success_with_warning():
