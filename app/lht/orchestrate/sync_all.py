@@ -27,7 +27,8 @@ from lht.orchestrate.config import (
     list_config,
     validate_group,
 )
-from lht.sync.options import SyncOptions, SyncRequest, task_timeout_seconds
+from lht.orchestrate.graph import sync_task_timeout_ms
+from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import run_sync
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse import state_statements as sst
@@ -153,7 +154,8 @@ def _options(entry: ConfigEntry, in_task: bool) -> SyncOptions:
     explicit = any(str(k).lower() == "stale_lock_seconds" for k in entry.options or {})
     if not in_task or explicit:
         return options
-    return replace(options, stale_lock_seconds=task_timeout_seconds(options))
+    lifetime = sync_task_timeout_ms(entry.options) // 1000  # the task's USER_TASK_TIMEOUT_MS
+    return replace(options, stale_lock_seconds=lifetime)
 
 
 def _record(orch: Orchestration, entry: ConfigEntry, status: str, error: str) -> str | None:

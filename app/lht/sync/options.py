@@ -14,14 +14,7 @@ from typing import Any, Literal
 from lht.config import option_values
 from lht.errors import ConfigError
 
-__all__ = [
-    "TASK_MARGIN_SECONDS",
-    "DeletePolicy",
-    "SyncOptions",
-    "SyncRequest",
-    "Thresholds",
-    "task_timeout_seconds",
-]
+__all__ = ["DeletePolicy", "SyncOptions", "SyncRequest", "Thresholds"]
 
 DeletePolicy = Literal["soft", "hard"]
 
@@ -30,9 +23,6 @@ DeletePolicy = Literal["soft", "hard"]
 #: is already behind a watermark taken meanwhile; the lookback re-reads that interval.
 DEFAULT_LOOKBACK_SECONDS = 300
 _METHODS = frozenset({"regular_api", "bulk_api", "bulk_api_stage"})
-#: What a scheduled child task may spend beyond its Bulk poll timeout (describe, COUNT,
-#: extraction, load, commit).
-TASK_MARGIN_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -174,12 +164,3 @@ def _check_options(opts: SyncOptions) -> None:
     if overlap:
         raise ConfigError(f"fields both included and excluded: {', '.join(sorted(overlap))}")
     Thresholds(bulk_api=opts.bulk_api_threshold, stage=opts.stage_threshold)
-
-
-def task_timeout_seconds(options: SyncOptions) -> int:
-    """How long one scheduled child task may run (its ``USER_TASK_TIMEOUT_MS``): the Bulk poll
-    timeout plus :data:`TASK_MARGIN_SECONDS`. Snowflake ends the task by then, so this is also
-    the lifetime of the lock its run takes (``lht.orchestrate.sync_all.sync_target``): a
-    timed-out child's lock is taken over by the next run instead of blocking the target for
-    ``stale_lock_seconds``."""
-    return int(options.poll_timeout_seconds) + TASK_MARGIN_SECONDS
