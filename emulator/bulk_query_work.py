@@ -19,7 +19,7 @@ from typing import Any
 
 from emulator import bulk_jobs as jobs
 from emulator import soql
-from emulator.bulk_results import ResultFile, encode_locator, write_result_file
+from emulator.bulk_results import ResultFile, encode_locator, write_result_blocks
 from emulator.csvfmt import DELIMITERS, LINE_ENDINGS, CsvDialect, RowRenderer
 from emulator.http import SalesforceHttpError
 from emulator.options import register_option
@@ -92,9 +92,10 @@ def start_render(org: Any, job: jobs.BulkJob) -> None:
     """Render the job's rows into its result file in a daemon thread (started at creation;
     filtering and ORDER BY sorting run in that thread too, so creation answers at once)."""
     work: QueryWork = job.payload
+    formats = RowRenderer(work.column_types, work.dialect).formats
 
     def rows() -> Any:
-        return org.run_query(work.query, work.include_deleted)
+        return org.csv_blocks(work.query, work.include_deleted, formats)
 
     thread = threading.Thread(
         target=render_job,
@@ -188,15 +189,16 @@ def charge_query_job(limits: Any) -> None:
     limits.charge(name)
 
 
-def render_job(job: jobs.BulkJob, rows: Callable[[], Any], work_dir: Any) -> None:
-    """Background body: render all rows (from ``rows()``) into the job's result file once."""
+def render_job(job: jobs.BulkJob, blocks: Callable[[], Any], work_dir: Any) -> None:
+    """Background body: render all rows (``blocks()`` yields blocks of columns as Bulk CSV
+    text, see ``Org.csv_blocks``) into the job's result file once."""
     work: QueryWork = job.payload
     started = time.monotonic()
     try:
         renderer = RowRenderer(work.column_types, work.dialect)
         header = renderer.header(list(work.query.fields))
-        lines = _cancellable(renderer.rows(rows()), work.cancelled)
-        work.result = write_result_file(work_dir, job.id, header, lines)
+        lines = _cancellable((renderer.lines(block) for block in blocks()), work.cancelled)
+        work.result = write_result_blocks(work_dir, job.id, header, lines)
         if work.cancelled.is_set():
             work.result.remove()
             work.result = None
@@ -210,11 +212,11 @@ def render_job(job: jobs.BulkJob, rows: Callable[[], Any], work_dir: Any) -> Non
         work.done.set()
 
 
-def _cancellable(lines: Any, cancelled: threading.Event) -> Any:
-    for count, line in enumerate(lines):
-        if count % 4096 == 0 and cancelled.is_set():
+def _cancellable(blocks: Any, cancelled: threading.Event) -> Any:
+    for block in blocks:
+        if cancelled.is_set():
             return
-        yield line
+        yield block
 
 
 def finish(job: jobs.BulkJob, limits: Any, options: Any) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import logging
 import sys
 import zlib
@@ -125,34 +126,44 @@ class _Writer:
         self.gz_position = 0
         self.records = 0
 
-    def flush(self, chunk: list[str], offsets: array[int]) -> None:
+    def flush(self, chunk: list[str]) -> None:
         """Write one chunk (a whole number of gzip blocks, except possibly the last chunk)."""
         if not chunk:
             return
         data, index, gz, gz_index = self.files
-        blob = "".join(chunk).encode("utf-8")
+        text = "".join(chunk)
+        blob = text.encode("utf-8")
+        lengths = map(len, chunk) if len(blob) == len(text) else (len(s.encode()) for s in chunk)
+        bounds = array("Q", itertools.accumulate(lengths, initial=0))  # len(chunk) + 1 offsets
         data.write(blob)
-        base = offsets[0]
         members = array("Q")
         for first in range(0, len(chunk), GZ_BLOCK_ROWS):
-            last = first + GZ_BLOCK_ROWS
-            raw = blob[offsets[first] - base : offsets[last] - base if last < len(chunk) else None]
+            last = min(first + GZ_BLOCK_ROWS, len(chunk))
+            raw = blob[bounds[first] : bounds[last]]
             piece = deflate_piece(raw, GZ_LEVEL)
-            members.extend((self.gz_position, zlib.crc32(raw), offsets[first]))
+            members.extend((self.gz_position, zlib.crc32(raw), self.position + bounds[first]))
             gz.write(piece)
             self.gz_position += len(piece)
+        offsets = array("Q", (self.position + b for b in bounds[:-1]))
         for numbers in (offsets, members):
             if sys.byteorder != "little":
                 numbers.byteswap()
         index.write(offsets.tobytes())
         gz_index.write(members.tobytes())
+        self.position += bounds[-1]
         self.records += len(chunk)
         chunk.clear()
-        del offsets[:]
 
 
 def write_result_file(directory: Path, name: str, header: str, lines: Iterable[str]) -> ResultFile:
     """Write rendered lines (each ending with its line ending), the row index and gzip members."""
+    return write_result_blocks(directory, name, header, ([line] for line in lines))
+
+
+def write_result_blocks(
+    directory: Path, name: str, header: str, blocks: Iterable[list[str]]
+) -> ResultFile:
+    """`write_result_file` for lines that come in lists (a render's blocks of rows)."""
     directory.mkdir(parents=True, exist_ok=True)
     data_path = directory / f"{name}.csv"
     paths = (data_path, directory / f"{name}.idx", directory / f"{name}.deflate")
@@ -163,15 +174,15 @@ def write_result_file(directory: Path, name: str, header: str, lines: Iterable[s
         (directory / f"{name}.gzidx").open("wb") as gz_index,
     ):
         writer = _Writer(data, index, gz, gz_index)
-        offsets = array("Q")
         chunk: list[str] = []
-        for line in lines:
-            offsets.append(writer.position)
-            writer.position += len(line) if line.isascii() else len(line.encode("utf-8"))
-            chunk.append(line)
-            if len(chunk) >= _CHUNK_ROWS:
-                writer.flush(chunk, offsets)
-        writer.flush(chunk, offsets)
+        for block in blocks:
+            chunk.extend(block)
+            while len(chunk) >= _CHUNK_ROWS:
+                rest = chunk[_CHUNK_ROWS:]
+                del chunk[_CHUNK_ROWS:]
+                writer.flush(chunk)
+                chunk = rest
+        writer.flush(chunk)
     return ResultFile(
         data_path,
         paths[1],

@@ -91,6 +91,11 @@ def java_double(x: float) -> str:
     ax = abs(x)
     if 1e-3 <= ax < 1e7:
         return repr(x)  # Python's repr is the same shortest plain form in this range ("100.0")
+    if 1e7 <= ax < 1e16:  # repr is plain here too ("4567890123.0"): move the point
+        whole, _, frac = repr(ax).partition(".")
+        digits = (whole if frac == "0" else whole + frac).rstrip("0")
+        sign = "-" if x < 0 else ""
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{len(whole) - 1}"
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
@@ -163,7 +168,7 @@ _FORMATTERS: dict[str, Formatter] = {
     "date": format_date,
     "time": format_time,
     "boolean": format_boolean,
-    **{name: format_number for name in NUMBER_TYPES},
+    **{name: java_double for name in NUMBER_TYPES},
     **{name: format_integer for name in INTEGER_TYPES},
 }
 
@@ -226,6 +231,33 @@ class RowRenderer:
         row = self.row
         for values in rows:
             yield row(values)
+
+    @property
+    def formats(self) -> list[Formatter | None]:
+        """Per column, what renders a value as cell text (None: the values are text already), for
+        `Org.csv_blocks`, whose columns `lines` then joins."""
+        return [None if fmt is str else fmt for fmt in self._formatters]
+
+    def lines(self, columns: list[list[str | None]]) -> list[str]:
+        """The rows of one block of rendered columns (None = null), each with its line ending;
+        the same text `row` gives for the values."""
+        if not self.dialect.null_quoted:
+            return [
+                self._join(["" if t is None else t for t in row], [t is None for t in row])
+                for row in zip(*columns, strict=True)
+            ]
+        cells = [[("" if t is None else t) for t in col] if None in col else col for col in columns]
+        width, quoted_sep, tail = len(columns) - 1, self._quoted_sep, '"' + self._newline
+        out = []
+        for row in zip(*cells, strict=True):
+            line = _SEP.join(row)
+            if _SEP in line and line.count(_SEP) != width:
+                out.append(self._join_bare_nulls(list(row), [False] * len(row)))
+                continue
+            if '"' in line:
+                line = line.replace('"', '""')
+            out.append('"' + line.replace(_SEP, quoted_sep) + tail)
+        return out
 
 
 def quote_cell(text: str) -> str:

@@ -2,11 +2,15 @@
 row index).
 
 Generator factories take a `GenContext` and a field name and return a fast `index -> value`
-function, so millions of rows can be produced on demand without storing them.
+function, so millions of rows can be produced on demand without storing them. The function may
+carry two vectorised forms for uint64 index arrays: `.block` (the values) and `.csv` (the values
+already rendered as Bulk CSV cell text, None for null), used where formatting each Python value
+would cost more than generating it (datetimes, dates, booleans).
 """
 
 from __future__ import annotations
 
+import string
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from emulator.ids import make_id
+from emulator.ids import make_id, make_ids
 
 _MASK = (1 << 64) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,19 +78,33 @@ def _hash_block(idx: np.ndarray, salt: int) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _from_hash(
+def _from_hash(  # noqa: PLR0917 (the generators pass their parts positionally)
     ctx: GenContext,
     field: str,
     null_rate: float,
     make: Callable[[int, int], Any],
     make_block: BlockMake | None = None,
+    make_csv: BlockMake | None = None,
 ) -> RowFn:
     """index -> value: one hash per value; its low bits decide null, the rest feed `make(h, i)`.
 
     The returned function also carries `.block(indices) -> list`, the same values for a uint64
-    array of indices computed with numpy (`make_block(h, indices)`, or `make` per element)."""
+    array of indices computed with numpy (`make_block(h, indices)`, or `make` per element), and
+    with `make_csv` a `.csv(indices)` giving their Bulk CSV text."""
     salt = ctx.salt(field)
     threshold = int(null_rate * 1024)
+
+    def masked(make_many: BlockMake) -> BlockFn:
+        def many(idx: np.ndarray) -> list[Any]:
+            hashes = _hash_block(idx, salt)
+            values = make_many(hashes >> np.uint64(10), idx)
+            if threshold <= 0:
+                return values
+            for pos in np.flatnonzero((hashes & np.uint64(1023)) < np.uint64(threshold)).tolist():
+                values[pos] = None
+            return values
+
+        return many
 
     def value(i: int) -> Any:  # the body of _hasher, inlined: this runs once per value
         x = (i * 0x9E3779B97F4A7C15 + salt) & _MASK
@@ -95,24 +113,29 @@ def _from_hash(
         h = x ^ (x >> 31)
         return None if h & 1023 < threshold else make(h >> 10, i)
 
-    def block(idx: np.ndarray) -> list[Any]:
-        hashes = _hash_block(idx, salt)
-        shifted = hashes >> np.uint64(10)
-        if make_block is not None:
-            values = make_block(shifted, idx)
-        else:
-            values = [make(h, i) for h, i in zip(shifted.tolist(), idx.tolist(), strict=True)]
-        if threshold <= 0:
-            return values
-        nulls = ((hashes & np.uint64(1023)) < np.uint64(threshold)).tolist()
-        return [None if null else v for v, null in zip(values, nulls, strict=True)]
+    def each(shifted: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return [make(h, i) for h, i in zip(shifted.tolist(), idx.tolist(), strict=True)]
 
-    return with_block(value, block)
+    csv = masked(make_csv) if make_csv is not None else None
+    return with_block(value, masked(make_block or each), csv)
 
 
-def with_block(fn: RowFn, block: BlockFn) -> RowFn:
+def with_block(fn: RowFn, block: BlockFn, csv: BlockFn | None = None) -> RowFn:
     setattr(fn, "block", block)  # noqa: B010 (a plain attribute keeps the per-row call cheap)
+    if csv is not None:
+        setattr(fn, "csv", csv)  # noqa: B010
     return fn
+
+
+def csv_of(fn: RowFn) -> BlockFn | None:
+    """The vectorised Bulk CSV text form of a row function, if it has one."""
+    return getattr(fn, "csv", None)
+
+
+def _csv_moments(seconds: np.ndarray) -> list[str]:
+    """Bulk CSV datetimes (``2023-10-22T06:25:12.000Z``) of epoch seconds, vectorised."""
+    stamps = seconds.astype("datetime64[s]")
+    return list(np.datetime_as_string(stamps, unit="ms", timezone="UTC").tolist())
 
 
 def block_of(fn: RowFn) -> BlockFn:
@@ -179,9 +202,27 @@ def boolean(p_true: float = 0.5) -> Factory:
     def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
         return list((_mod(h, 1000) < threshold).tolist())
 
+    words = np.array(["false", "true"], dtype=object)
+
+    def make_csv(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+        return list(words[(_mod(h, 1000) < threshold).astype(np.int64)].tolist())
+
     return lambda ctx, field: _from_hash(
-        ctx, field, 0.0, lambda h, i: h % 1000 < threshold, make_block
+        ctx, field, 0.0, lambda h, i: h % 1000 < threshold, make_block, make_csv
     )
+
+
+def _positional(template: str, names: Sequence[str]) -> str:
+    """`template` with its named fields ({i}, {n}, pool names) turned into positional ones in
+    the order (i, n, *names), so it formats with plain positional arguments."""
+    order = {name: pos for pos, name in enumerate(("i", "n", *names))}
+    out = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is not None:
+            out.append("{" + str(order[field]) + ("!" + conversion if conversion else ""))
+            out.append((":" + spec if spec else "") + "}")
+    return "".join(out)
 
 
 def text(
@@ -189,33 +230,20 @@ def text(
 ) -> Factory:
     """Format `template` with {i} (row index), {n} (1-based) and one word per named pool."""
     named = [(k, tuple(v)) for k, v in (pools or {}).items()]
-    fmt = template.format
-    if not named:
-
-        def plain_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
-            return [fmt(i=i, n=i + 1) for i in idx.tolist()]
-
-        return lambda ctx, field: _from_hash(
-            ctx, field, null_rate, lambda h, i: fmt(i=i, n=i + 1), plain_block
-        )
+    fmt = _positional(template, [k for k, _ in named]).format
+    tables = [np.array(pool, dtype=object) for _, pool in named]
 
     def make(h: int, i: int) -> str:
-        words = {k: pool[(h >> (7 * n)) % len(pool)] for n, (k, pool) in enumerate(named)}
-        return fmt(i=i, n=i + 1, **words)
+        words = [pool[(h >> (7 * n)) % len(pool)] for n, (_, pool) in enumerate(named)]
+        return fmt(i, i + 1, *words)
 
     def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
-        picks = [
-            _mod(h >> np.uint64(7 * n), len(pool)).tolist() for n, (_, pool) in enumerate(named)
+        words = [
+            table[_mod(h >> np.uint64(7 * n), len(table))].tolist()
+            for n, table in enumerate(tables)
         ]
-        rows = zip(idx.tolist(), *picks, strict=True)
-        return [
-            fmt(
-                i=row[0],
-                n=row[0] + 1,
-                **{k: pool[w] for (k, pool), w in zip(named, row[1:], strict=True)},
-            )
-            for row in rows
-        ]
+        rows = idx.tolist()
+        return list(map(fmt, rows, (idx + np.uint64(1)).tolist(), *words))
 
     return lambda ctx, field: _from_hash(ctx, field, null_rate, make, make_block)
 
@@ -227,7 +255,7 @@ def reference(target: str, null_rate: float = 0.0) -> Factory:
             return with_block(lambda i: None, lambda idx: [None] * len(idx))
 
         def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
-            return [make_id(prefix, k) for k in _mod(h, count).tolist()]
+            return make_ids(prefix, _mod(h, count).tolist())
 
         return _from_hash(
             ctx, field, null_rate, lambda h, i: make_id(prefix, h % count), make_block
@@ -239,9 +267,7 @@ def reference(target: str, null_rate: float = 0.0) -> Factory:
 def record_id() -> Factory:
     def factory(ctx: GenContext, field: str) -> RowFn:
         prefix = ctx.prefixes[ctx.sobject]
-        return with_block(
-            lambda i: make_id(prefix, i), lambda idx: [make_id(prefix, i) for i in idx.tolist()]
-        )
+        return with_block(lambda i: make_id(prefix, i), lambda idx: make_ids(prefix, idx.tolist()))
 
     return factory
 
@@ -267,10 +293,14 @@ def created() -> Factory:
     def factory(ctx: GenContext, field: str) -> RowFn:
         start, span, rows = _timeline(ctx)
 
-        def block(idx: np.ndarray) -> list[Any]:
-            return _moments(idx.astype(np.int64) * span // rows + start)
+        def seconds(idx: np.ndarray) -> np.ndarray:
+            return idx.astype(np.int64) * span // rows + start
 
-        return with_block(lambda i: _EPOCH + timedelta(seconds=start + i * span // rows), block)
+        return with_block(
+            lambda i: _EPOCH + timedelta(seconds=start + i * span // rows),
+            lambda idx: _moments(seconds(idx)),
+            lambda idx: _csv_moments(seconds(idx)),
+        )
 
     return factory
 
@@ -284,13 +314,14 @@ def modified() -> Factory:
         salt, step = ctx.salt("SystemModstamp"), max(span // rows, 1)
         hashed = _hasher(ctx, "SystemModstamp")
 
-        def block(idx: np.ndarray) -> list[Any]:
+        def seconds(idx: np.ndarray) -> np.ndarray:
             jitter = _mod(_hash_block(idx, salt), step)
-            return _moments(idx.astype(np.int64) * span // rows + start + jitter)
+            return np.asarray(idx.astype(np.int64) * span // rows + start + jitter)
 
         return with_block(
             lambda i: _EPOCH + timedelta(seconds=start + i * span // rows + hashed(i) % step),
-            block,
+            lambda idx: _moments(seconds(idx)),
+            lambda idx: _csv_moments(seconds(idx)),
         )
 
     return factory
@@ -310,11 +341,15 @@ def day(days_back_max: int, days_ahead_max: int = 0, null_rate: float = 0.0) -> 
     def factory(ctx: GenContext, field: str) -> RowFn:
         first = ctx.history_end.date() - timedelta(days=days_back_max)
         table = [first + timedelta(days=k) for k in range(span)]
+        texts = np.array([d.isoformat() for d in table], dtype=object)
 
         def make_block(h: np.ndarray, idx: np.ndarray) -> list[Any]:
             return [table[k] for k in _mod(h, span).tolist()]
 
-        return _from_hash(ctx, field, null_rate, lambda h, i: table[h % span], make_block)
+        def make_csv(h: np.ndarray, idx: np.ndarray) -> list[Any]:
+            return list(texts[_mod(h, span)].tolist())
+
+        return _from_hash(ctx, field, null_rate, lambda h, i: table[h % span], make_block, make_csv)
 
     return factory
 

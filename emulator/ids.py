@@ -37,6 +37,11 @@ def make_id(prefix: str, index: int) -> str:
     return f"{prefix}Dn0{index:09d}{_suffix_for(prefix)}"
 
 
+def make_ids(prefix: str, indices: list[int]) -> list[str]:
+    """`make_id` for many indices (one format call each)."""
+    return list(map(f"{prefix}Dn0{{:09d}}{_suffix_for(prefix)}".format, indices))
+
+
 def is_well_formed(value: str) -> bool:
     return bool(_ID_RE.match(value))
 

@@ -27,7 +27,13 @@ from emulator.http import SalesforceHttpError
 from emulator.limits import Limits
 from emulator.options import Options, register_option
 from emulator.pruning import candidate_indices
-from emulator.query_exec import RowFn, compile_condition, order_indices, project_blocks
+from emulator.query_exec import (
+    RowFn,
+    column_blocks,
+    compile_condition,
+    order_indices,
+    project_blocks,
+)
 from emulator.reqlog import RequestLog
 from emulator.schema import FieldDef, ObjectDef, Schema
 from emulator.soql import Query, resolve_path
@@ -236,11 +242,27 @@ class Org(WriteMixin):
         columns = [self._column_fn(data, path) for path in query.fields]
         return project_blocks(self.matching_indices(query, include_deleted), columns)
 
-    def _column_fn(self, data: ObjectData, path: str) -> ColumnFn:
+    def csv_blocks(
+        self, query: Query, include_deleted: bool, formats: list[Callable[[Any], str] | None]
+    ) -> Iterator[list[list[str | None]]]:
+        """Matching rows as blocks of columns already rendered as Bulk CSV cell text (None for
+        null): `formats[k]` renders column k's values (None: the values are text already)."""
+        data = self.data(query.sobject)
+        columns = [
+            self._column_fn(data, path, fmt)
+            for path, fmt in zip(query.fields, formats, strict=True)
+        ]
+        return column_blocks(self.matching_indices(query, include_deleted), columns)
+
+    def _column_fn(
+        self, data: ObjectData, path: str, fmt: Callable[[Any], str] | None = None
+    ) -> ColumnFn:
         if "." not in path:
-            return data.block_fn(path)
+            return data.csv_fn(path, fmt)
         fn = self.path_fn(data.obj.name, path)
-        return lambda arr, idx: [fn(i) for i in idx]
+        if fmt is None:
+            return lambda arr, idx: [fn(i) for i in idx]
+        return lambda arr, idx: [None if (v := fn(i)) is None else fmt(v) for i in idx]
 
     def count(self, query: Query, include_deleted: bool) -> int:
         if query.where is None and query.limit is None and not query.offset:

@@ -218,14 +218,22 @@ def order_indices(
         )
 
 
-def project_blocks(
+def column_blocks(
     indices: Iterable[int], columns: list[Callable[[np.ndarray, list[int]], list[Any]]]
-) -> Iterator[tuple[Any, ...]]:
-    """Rows (tuples in column order) for the given indices, computed column-wise per block."""
+) -> Iterator[list[list[Any]]]:
+    """Per block of up to BLOCK_ROWS indices: one value list per column."""
     rows = iter(indices)
     while True:
         chunk = list(itertools.islice(rows, BLOCK_ROWS))
         if not chunk:
             return
         array = np.fromiter(chunk, dtype=np.uint64, count=len(chunk))
-        yield from zip(*[column(array, chunk) for column in columns], strict=True)
+        yield [column(array, chunk) for column in columns]
+
+
+def project_blocks(
+    indices: Iterable[int], columns: list[Callable[[np.ndarray, list[int]], list[Any]]]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows (tuples in column order) for the given indices, computed column-wise per block."""
+    for block in column_blocks(indices, columns):
+        yield from zip(*block, strict=True)

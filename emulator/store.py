@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from emulator.datagen import GenContext, RowFn, block_of
+from emulator.datagen import GenContext, RowFn, block_of, csv_of
 from emulator.ids import make_id, parse_id
 from emulator.schema import FieldDef, ObjectDef
 
@@ -123,27 +123,45 @@ class ObjectData:
     def block_fn(self, name: str) -> ColumnFn:
         """(uint64 index array, index list) -> values of `name` for those rows, vectorised for
         generated fields (changed rows are patched in from the overlay)."""
+        return self._column_fn(name, None)
+
+    def csv_fn(self, name: str, fmt: Callable[[Any], str] | None) -> ColumnFn:
+        """Like `block_fn`, but the values rendered as Bulk CSV text by `fmt` (None for null;
+        `fmt` None: the values are text already). Generated columns with a vectorised CSV form
+        (datagen `.csv`) skip the Python values entirely."""
+        return self._column_fn(name, fmt)
+
+    def _column_fn(self, name: str, fmt: Callable[[Any], str] | None) -> ColumnFn:
         fdef = self.obj.field(name)
         if fdef is None:
             raise KeyError(name)
+
+        def render(value: Any) -> Any:
+            return value if value is None or fmt is None else fmt(value)
+
         if fdef.formula is not None or fdef.type in ("address", "location"):
             fn = self.field_fn(name)
-            return lambda arr, idx: [fn(i) for i in idx]
-        block, overlay, default = block_of(self._virtual_fn(fdef)), self.overlay, fdef.default_value
-        key = fdef.name
+            return lambda arr, idx: [render(fn(i)) for i in idx]
+        virtual = self._virtual_fn(fdef)
+        block = values = block_of(virtual)
+        if fmt is not None:
+            block = csv_of(virtual) or (
+                lambda arr: [None if v is None else fmt(v) for v in values(arr)]
+            )
+        overlay, default, key = self.overlay, render(fdef.default_value), fdef.name
 
         def column(arr: np.ndarray, idx: list[int]) -> list[Any]:
-            virtual = arr < np.uint64(self.count)
-            if virtual.all():
+            virtual_rows = arr < np.uint64(self.count)
+            if virtual_rows.all():
                 values = block(arr)
             else:  # inserted rows exist only in the overlay: generate the virtual ones alone
-                generated = iter(block(arr[virtual]))
-                values = [next(generated) if v else default for v in virtual.tolist()]
+                generated = iter(block(arr[virtual_rows]))
+                values = [next(generated) if v else default for v in virtual_rows.tolist()]
             if overlay:
                 for pos, i in enumerate(idx):
                     rec = overlay.get(i)
                     if rec is not None:
-                        values[pos] = rec.get(key, default)
+                        values[pos] = render(rec.get(key, fdef.default_value))
             return values
 
         return column

@@ -378,13 +378,13 @@ def test_completed_job_charges_result_storage(api: Api, org: Org) -> None:
 def test_error_while_rendering_fails_the_job(
     api: Api, org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_rows(query: Any, include_deleted: bool) -> Iterator[tuple[Any, ...]]:
-        yield ("001Dn0000000001AAA",)
+    def broken_blocks(query: Any, include_deleted: bool, formats: Any) -> Iterator[Any]:
+        yield [["001Dn0000000001AAA"]]
         raise SalesforceHttpError(
             400, "QUERY_TIMEOUT", "Your query request was running for too long."
         )
 
-    monkeypatch.setattr(org, "run_query", broken_rows)
+    monkeypatch.setattr(org, "csv_blocks", broken_blocks)
     info = finished_or_failed(api, create(api, "SELECT Id FROM Account")["id"])
     assert info["state"] == "Failed"
     assert info["errorMessage"] == (
