@@ -9,7 +9,11 @@ from datetime import datetime
 import pytest
 
 from emulator.faults import FaultRule
-from lht.errors import WarehouseError
+from lht.errors import ConfigError, WarehouseError
+from lht.orchestrate.config import set_config
+from lht.state.bootstrap import ensure_state_tables
+from lht.warehouse.runner import StatementRunner
+from lht.warehouse.state_statements import StateTables
 
 STAGE = {"bulk_api_threshold": 1, "stage_threshold": 2, "max_records": 40}
 
@@ -205,3 +209,25 @@ def test_e2e_salesforce_clock_skewed_from_local_incremental_converges(emu, h, cl
     assert second["success"] and second["sync_mode"] == "incremental"
     assert second["rows_updated"] >= 1
     assert h.differences("Account", "accounts") == []
+
+
+@pytest.mark.parametrize(("schema", "table"), [("LHT", "SYNC_RUNS"), ("lht", "sync_state"),
+                                              ("LHT", "ACCOUNTS")])  # fmt: skip
+def test_e2e_lht_own_schema_refused_as_target_before_anything_is_created(h, schema, table):
+    """#11.1: `lht sync Account LHT SYNC_RUNS` added Account's columns to SYNC_RUNS and merged
+    the accounts into it. LHT's own schema (state tables, stages) is never a target."""
+    ensure_state_tables(StatementRunner(h.session), StateTables())
+    columns = "SELECT COUNT(*) AS N FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = 'LHT'"
+    before = h.session.sql(columns).collect()[0]["N"]
+    runs_before = h.session.sql("SELECT COUNT(*) AS N FROM LHT.SYNC_RUNS").collect()[0]["N"]
+    h.schema = schema
+    result = h.sync("Account", table)
+    assert result["success"] is False
+    assert result["error"].startswith("ConfigError:") and "LHT's own schema" in result["error"]
+    assert h.session.sql(columns).collect()[0]["N"] == before
+    assert h.session.sql("SELECT COUNT(*) AS N FROM LHT.SYNC_RUNS").collect()[0]["N"] == runs_before
+
+
+def test_e2e_lht_own_schema_refused_in_sync_config(h):
+    with pytest.raises(ConfigError, match="LHT's own schema"):
+        set_config(h.session, "Account", "LHT", "ACCOUNTS")

@@ -15,6 +15,7 @@ from lht.cli.progress import progress_bars
 from lht.errors import ConfigError
 from lht.push.options import PushOptions, PushRequest
 from lht.salesforce.soql import validate_condition
+from lht.state.bootstrap import refuse_state_schema
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.warehouse.identifiers import validate_identifier
 
@@ -78,7 +79,7 @@ def sync_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_sync(args: argparse.Namespace, backend: Callable[..., Any], out: Output) -> int:
     options = sync_options(args)
-    validate_identifier(args.schema, "schema")
+    refuse_state_schema(validate_identifier(args.schema, "schema"), "LHT")  # before starting
     validate_identifier(args.table, "table")
     if isinstance(options.get("where_clause"), str):
         validate_condition(options["where_clause"])  # bad SOQL is bad usage, not a failed run

@@ -18,7 +18,7 @@ from typing import Any
 from lht.errors import ConfigError
 from lht.salesforce.soql import validate_condition
 from lht.salesforce.soql import validate_identifier as validate_sobject
-from lht.state.bootstrap import ensure_state_tables
+from lht.state.bootstrap import ensure_state_tables, refuse_state_schema
 from lht.sync.options import SyncOptions
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse import push_statements as pst
@@ -129,6 +129,7 @@ def set_config(
     """Add or replace the entry of ``schema.table``; returns the stored entry."""
     entry = make_entry(sobject, schema, table, options=options, group=group, enabled=enabled)
     tables = tables or ost.OrchestrateTables()
+    refuse_state_schema(entry.schema, tables.schema)
     runner = StatementRunner(session)
     ensure_orchestration_objects(runner, tables)
     delete, insert = ost.upsert_config(

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import logging
 
+from lht.errors import ConfigError
 from lht.warehouse import state_statements as sst
 from lht.warehouse.runner import StatementRunner
 
-__all__ = ["ensure_state_tables"]
+__all__ = ["ensure_state_tables", "refuse_state_schema"]
 
 log = logging.getLogger(__name__)
+
+
+def refuse_state_schema(schema: str, state_schema: str, what: str = "sync target") -> None:
+    """LHT's own schema (state tables, run log, locks, stages, push results) is never a place
+    to write user data: refuse it before anything is created (``schema`` already validated).
+    Syncing into it would add an object's columns to e.g. SYNC_RUNS and merge rows into it."""
+    if schema.upper() == state_schema.upper():
+        raise ConfigError(
+            f"{schema.upper()} is LHT's own schema (its state tables, run log, locks and "
+            f"stages); it cannot be a {what}: use another schema, e.g. RAW"
+        )
 
 
 def ensure_state_tables(runner: StatementRunner, tables: sst.StateTables) -> None:

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from lht.model import Column
 from lht.salesforce.describe import Field
-from lht.state.bootstrap import ensure_state_tables
+from lht.state.bootstrap import ensure_state_tables, refuse_state_schema
 from lht.state.locks import TargetLock
 from lht.state.watermarks import advance_watermark, read_sync_state
 from lht.sync.plan import PriorState, SyncPlan, column_name
@@ -69,6 +69,7 @@ class WarehouseSyncStore:
     # -- target, state, locks -------------------------------------------------------------
     def target(self, schema: str, table: str) -> Target:
         name = TableName.of(schema, table)
+        refuse_state_schema(name.schema, self.tables.schema)
         return Target(name.schema, name.table)
 
     def ensure_state(self) -> None:

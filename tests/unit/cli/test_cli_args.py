@@ -81,6 +81,7 @@ def test_main_help_exits_zero() -> None:
         ["sync", "Account", "RAW", "ACCOUNTS", "--no-such-flag"],
         ["jobs-typo"],
         ["emulator", "--port", "notanumber"],
+        ["sync", "Account", "LHT", "SYNC_RUNS"],  # LHT's own schema is never a target
     ],
 )
 def test_main_bad_usage_exits_two(argv: list[str]) -> None:
