@@ -87,26 +87,56 @@ def validate_condition(text: str) -> str:
     return cleaned
 
 
+#: Escapes SOQL allows inside a quoted string (``\\uXXXX`` apart); any other backslash is an
+#: error (developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
+#: sforce_api_calls_soql_select_quotedstringescapes.htm). ``\\_`` / ``\\%`` are for LIKE.
+_ESCAPES = frozenset("nNrRtTbBfF\"'\\_%")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def _strip_string_literals(text: str) -> str:
-    """Replace quoted literals by ``''``; raise when a quote is left open."""
+    """Tokenize SOQL string literals (backslash escapes, spec'd above) and replace each by
+    ``''``. Raise on an open quote, an invalid escape, or two adjacent literals: SOQL has no
+    doubled-quote escape, so ``'a'' OR ''1''=''1'`` is not one literal."""
     out: list[str] = []
     i = 0
     while i < len(text):
-        char = text[i]
-        if char != "'":
-            out.append(char)
+        if text[i] != "'":
+            out.append(text[i])
             i += 1
             continue
-        i += 1
-        while i < len(text) and text[i] != "'":
-            i += 2 if text[i] == "\\" else 1
-        if i >= len(text):
-            raise ConfigError(f"where clause has an unterminated string literal: {text!r}")
+        i = _literal_end(text, i + 1)
+        if text[i:].lstrip().startswith("'"):
+            raise ConfigError(
+                f"where clause has adjacent string literals (SOQL escapes a quote with a "
+                f"backslash, \\', not by doubling it): {text!r}"
+            )
         out.append("''")
-        i += 1
     if '"' in "".join(out):
         raise ConfigError(f"where clause must use single quotes for strings: {text!r}")
     return "".join(out)
+
+
+def _literal_end(text: str, i: int) -> int:
+    """Index just past the closing quote of the literal whose body starts at ``i``."""
+    while i < len(text) and text[i] != "'":
+        if text[i] != "\\":
+            i += 1
+            continue
+        escaped = text[i + 1 : i + 2]
+        if escaped == "u" and len(text) >= i + 6 and set(text[i + 2 : i + 6]) <= _HEX:
+            i += 6
+        elif escaped and escaped in _ESCAPES:
+            i += 2
+        elif not escaped:
+            i = len(text)  # a trailing backslash: the quote never closes
+        else:
+            raise ConfigError(
+                f"where clause has an invalid escape \\{escaped} in a string: {text!r}"
+            )
+    if i >= len(text):
+        raise ConfigError(f"where clause has an unterminated string literal: {text!r}")
+    return i + 1
 
 
 def _check_parentheses(outside: str, original: str) -> None:

@@ -99,10 +99,17 @@ def test_validate_condition_plain_conditions_returned_stripped(text: str) -> Non
         ("Name = 'a' FOR UPDATE", "condition only"),
         ("Name = 'unterminated", "unterminated"),
         ("Name = 'a\\'", "unterminated"),
+        ("Name = 'a\\", "unterminated"),
         ("(Name = 'a'", "unbalanced"),
         ("Name = 'a')", "unbalanced"),
         (") OR (", "unbalanced"),
         ('Name = "a"', "single quotes"),
+        # SOQL escapes a quote with a backslash; a doubled quote is two adjacent literals
+        ("Name = 'a'' OR ''1''=''1'", "backslash"),
+        ("Name = 'a' 'b'", "backslash"),
+        ("Name = 'O''Brien'", "backslash"),
+        ("Name = 'a\\q'", "escape"),
+        ("Name = 'caf\\u00g9'", "escape"),
     ],
 )
 def test_validate_condition_injection_and_malformed_text_raises_config_error(
@@ -166,3 +173,17 @@ def test_format_date_and_quote_string() -> None:
     assert format_date(datetime(2024, 2, 29, 23, 0)) == "2024-02-29"
     assert quote_string("O'Brien \\ x\n") == "'O\\'Brien \\\\ x\\n'"
     assert validate_condition(f"Name = {quote_string(chr(39) + '; --')}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Name = 'Bob\\'s BBQ'",
+        "Name = 'back\\\\'",
+        "Name LIKE 'Ter\\%%' OR Name LIKE 'a\\_b'",
+        "Name = 'caf\\u00e9' AND Description = 'l1\\nl2\\t\\\"q\\\"'",
+        "Name = '' OR Name = 'x'",
+    ],
+)
+def test_validate_condition_soql_escapes_accepted(text: str) -> None:
+    assert validate_condition(text) == text
