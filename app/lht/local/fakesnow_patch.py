@@ -1,7 +1,8 @@
 """The one place LHT patches fakesnow (the local Snowflake stand-in). Local mode only.
 
-Four small, independent fixes, each wrapping one fakesnow function or class and leaving its code
-alone:
+Five small, independent fixes, each wrapping one fakesnow function or class and leaving its code
+alone (plus the helpers the local Snowflake layer, ``lht.local.snowflake``, needs into fakesnow's
+state: the stage-file root, and the stage table DROP STAGE edits):
 
 1. PUT target quoting. Snowpark's ``session.file.put_stream`` sends
    ``PUT 'file://...' '@DB.SCHEMA.STAGE/sub/'`` with the stage location single-quoted, which real
@@ -32,6 +33,13 @@ alone:
    transactions), so sessions opened this way can run in parallel threads. The shared instance is
    reference counted per login and closed by :func:`release` when the last of its sessions ends
    (``LocalWarehouse`` calls it), which detaches the file so it can be reopened later.
+
+5. Macros of a database named like a schema. fakesnow creates its helper macros (FLATTEN,
+   OBJECT_CONSTRUCT, TO_TIMESTAMP, ...) as ``<DATABASE>._fs_<name>`` on CREATE DATABASE and on
+   connect. When the current database also has a schema of that name (LHT's default deploy is
+   database ``LHT`` with schema ``LHT``), DuckDB cannot tell catalog from schema and CREATE
+   DATABASE fails ("Ambiguous reference to catalog or schema"). The wrapper writes the names as
+   ``<DATABASE>.main._fs_<name>`` — the same objects, unambiguous.
 
 The patches are tied to the exact fakesnow versions they were tested on: on any other version
 ``apply()`` raises instead of silently changing behaviour. Re-run tests/warehouse/
@@ -68,7 +76,7 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from fakesnow import arrow, info_schema, transforms  # noqa: PLC0415 - local mode only
+        from fakesnow import arrow, info_schema, macros, transforms  # noqa: PLC0415 - local only
 
         transforms.put_stage = _unquoting(transforms.put_stage)
         arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)  # type: ignore[assignment]
@@ -78,6 +86,7 @@ def apply() -> None:
         # by name: the ``fakesnow.server`` attribute is a function until the module is imported
         server: Any = importlib.import_module("fakesnow.server")
         server.FakeSnow = _shared_per_path(server.FakeSnow)
+        macros.creation_sql = _main_schema_macros(macros.creation_sql)  # type: ignore[assignment]
         _applied = True
 
 
@@ -102,6 +111,43 @@ def _shared_per_path(fake_snow: Callable[..., Any]) -> Callable[..., Any]:
 
     patched.__wrapped__ = fake_snow  # type: ignore[attr-defined]
     return patched
+
+
+def use_stage_root(path: Path) -> None:
+    """Keep internal-stage files under ``path`` instead of fakesnow's process temp dir
+    (``fakesnow.transforms.stage.LOCAL_BUCKET_PATH``, read at call time by the stage transforms
+    and the server's upload route), so staged files survive a restart of the stand-in."""
+    from fakesnow.transforms import stage  # noqa: PLC0415 - local mode only
+
+    path.mkdir(parents=True, exist_ok=True)
+    stage.LOCAL_BUCKET_PATH = str(path.resolve())
+
+
+def stage_directory(database: str, schema: str, name: str) -> str:
+    """The directory fakesnow keeps an internal stage's files in."""
+    from fakesnow.transforms import stage  # noqa: PLC0415 - local mode only
+
+    return str(stage.internal_dir(f"{database}.{schema}.{name}"))
+
+
+_STAGES = "_fs_global._fs_information_schema._fs_stages"
+
+
+def stage_exists(connection: Any, database: str, schema: str, name: str) -> bool:
+    """Whether fakesnow knows the stage (its in-memory stage table, by exact names)."""
+    rows = connection._duck_conn.execute(  # noqa: SLF001 - fakesnow's own DuckDB cursor
+        f"SELECT 1 FROM {_STAGES} WHERE database_name = ? AND schema_name = ? AND name = ?",
+        [database, schema, name],
+    ).fetchall()
+    return bool(rows)
+
+
+def forget_stage(connection: Any, database: str, schema: str, name: str) -> None:
+    """DROP STAGE, which fakesnow 0.12.1 does not implement: delete its stage-table row."""
+    connection._duck_conn.execute(  # noqa: SLF001 - fakesnow's own DuckDB cursor
+        f"DELETE FROM {_STAGES} WHERE database_name = ? AND schema_name = ? AND name = ?",
+        [database, schema, name],
+    )
 
 
 def release(db_path: Any) -> None:
@@ -133,6 +179,16 @@ def _unquoting(put_stage: Callable[..., Any]) -> Callable[..., Any]:
         return put_stage(expression, *args, **kwargs)
 
     patched.__wrapped__ = put_stage  # type: ignore[attr-defined]
+    return patched
+
+
+def _main_schema_macros(creation_sql: Callable[[str], str]) -> Callable[[str], str]:
+    """Wrap ``macros.creation_sql`` so macro names are qualified with the ``main`` schema."""
+
+    def patched(catalog: str) -> str:
+        return creation_sql(catalog).replace(f"MACRO {catalog}._fs_", f"MACRO {catalog}.main._fs_")
+
+    patched.__wrapped__ = creation_sql  # type: ignore[attr-defined]
     return patched
 
 

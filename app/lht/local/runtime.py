@@ -7,6 +7,10 @@
 
 One fakesnow HTTP server (uvicorn in a daemon thread, 127.0.0.1, a free port chosen by the OS)
 is shared by every open ``LocalWarehouse`` in the process and stopped when the last one closes.
+It is served behind the local Snowflake layer (``lht.local.snowflake``: network rules, secrets,
+integrations, warehouses, persisted stages, ``CURRENT_*()``, ...; see its COVERAGE.md); the
+first warehouse's directory is the one offered to clients that name none (``snow``, drivers),
+and stage files live in its ``warehouse/stages/``.
 Each warehouse logs in with its own persistent DuckDB file ``<data_dir>/warehouse/<DATABASE>.db``,
 gets a Snowpark ``Session`` (current database/schema set, created if missing) and the internal
 stage ``<schema>.LHT_STAGE``. One warehouse at a time may open a given database file in a process,
@@ -17,16 +21,17 @@ task-graph runner's parallel children); close each with ``close_session()``.
 Differences from real Snowflake that callers must not rely on (details:
 shared/specs/local-snowflake.md):
 
-- Tables persist in the DuckDB file; stage files and stage definitions do not (files live in a
-  process temp dir; the stage is re-created on every start).
+- Tables, stages (definitions and files) and the local Snowflake's catalog persist in
+  ``<data_dir>/warehouse/``. Stage files of every warehouse opened in one process live under
+  the first one's directory (fakesnow keeps one stage root per process).
 - MERGE with duplicate source keys silently lets the last row win (Snowflake errors); COPY with
   more file columns than table columns is accepted (Snowflake errors).
 - TIMESTAMP_TZ values are normalised to UTC.
-- Not supported: CREATE TASK/SECRET/NETWORK RULE/INTEGRATION/PROCEDURE, GRANT, CALL, roles,
+- Not supported: CREATE TASK/PROCEDURE, GRANT, CALL, roles,
   ``Table.merge``, ``create_dataframe``, ``write_pandas``, ``session.call``, query tags,
-  ``CURRENT_WAREHOUSE()``, ``SYSTEM$`` functions, COPY ``PATTERN``/``FILES``/``ON_ERROR=CONTINUE``,
-  ``LIST``/``REMOVE``/``GET`` on stages.
-- Four fakesnow limits are patched for local mode only (``lht.local.fakesnow_patch``).
+  ``SYSTEM$`` functions, COPY ``PATTERN``/``FILES``/``ON_ERROR=CONTINUE``,
+  ``REMOVE``/``GET`` on stages.
+- Five fakesnow limits are patched for local mode only (``lht.local.fakesnow_patch``).
 - No authentication, no warehouses/credits, no concurrency between sessions beyond DuckDB's.
 """
 
@@ -73,13 +78,15 @@ class _Server:
         self._users = 0
         self._uvicorn: Any = None
         self._thread: threading.Thread | None = None
+        self.app: Any = None  # the LocalSnowflake seam while running
         self.port = 0
 
-    def acquire(self) -> int:
-        """Start the server if needed and return its port."""
+    def acquire(self, db_dir: Path) -> int:
+        """Start the server if needed (serving ``db_dir`` to clients that name no data
+        directory, with stage files under ``db_dir/stages``) and return its port."""
         with self._lock:
             if self._users == 0:
-                self._start()
+                self._start(db_dir)
             self._users += 1
             return self.port
 
@@ -90,13 +97,17 @@ class _Server:
             if self._users == 0:
                 self._stop()
 
-    def _start(self) -> None:
+    def _start(self, db_dir: Path) -> None:
         import uvicorn  # noqa: PLC0415 - local mode only
 
         from lht.local import fakesnow_patch  # noqa: PLC0415
+        from lht.local.snowflake.modules import build_registry  # noqa: PLC0415
+        from lht.local.snowflake.seam import LocalSnowflake  # noqa: PLC0415
 
         fakesnow_patch.apply()
-        app = _fakesnow_server_module().app
+        fakesnow_patch.use_stage_root(db_dir / "stages")
+        fakesnow = _fakesnow_server_module()
+        app = LocalSnowflake(fakesnow.app, fakesnow, build_registry(), db_path=db_dir)
         # fakesnow.server sets its logger to INFO on import and logs every login and failed query;
         # its cursor warns about an internal Arrow copy on every result set.
         logging.getLogger("fakesnow.server").setLevel(logging.WARNING)
@@ -120,7 +131,8 @@ class _Server:
                 raise WarehouseError("the local Snowflake stand-in (fakesnow server) did not start")
             time.sleep(0.02)
         self.port = int(server.servers[0].sockets[0].getsockname()[1])
-        self._uvicorn, self._thread = server, thread
+        app.port = self.port
+        self._uvicorn, self._thread, self.app = server, thread, app
         logger.info("local Snowflake stand-in listening on 127.0.0.1:%d", self.port)
 
     def _stop(self) -> None:
@@ -128,7 +140,9 @@ class _Server:
             self._uvicorn.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=_START_TIMEOUT_SECONDS)
-        self._uvicorn, self._thread, self.port = None, None, 0
+        if self.app is not None:
+            self.app.close()
+        self._uvicorn, self._thread, self.app, self.port = None, None, None, 0
         logger.info("local Snowflake stand-in stopped")
 
 
@@ -233,7 +247,7 @@ class LocalWarehouse:
                     "another LocalWarehouse is using this data_dir"
                 )
             _OPEN_FILES.add(self._file)
-        port = _SERVER.acquire()
+        port = _SERVER.acquire(self.db_dir.resolve())
         try:
             self._session = self._login(port)
             self._port = port
@@ -322,8 +336,6 @@ def _close(session: Any) -> None:
     """Close via the connector (``Session.close`` calls SYSTEM$ functions fakesnow lacks)."""
     from snowflake.snowpark import session as snowpark_session  # noqa: PLC0415
 
-    from lht.local import fakesnow_patch  # noqa: PLC0415
-
     connector = session._conn._conn  # private: documented workaround, local only
     token = getattr(connector.rest, "token", None)
     try:
@@ -333,9 +345,7 @@ def _close(session: Any) -> None:
         # Snowpark's atexit hook would call Session.close() against a stopped server and retry
         atexit.unregister(session._close_at_exit)
         # fakesnow keeps the server-side connection (and the attached DuckDB file) after a
-        # client logout; close it, and the shared database after its last session, so the same
-        # data_dir can be opened again in this process.
-        server_conn = _fakesnow_server_module().sessions.pop(token, None) if token else None
-        if server_conn is not None:
-            server_conn.close()
-            fakesnow_patch.release(server_conn.db_path)
+        # client logout; the seam closes it, and the shared database after its last session, so
+        # the same data_dir can be opened again in this process.
+        if token and _SERVER.app is not None:
+            _SERVER.app.end_session(token)
