@@ -113,12 +113,21 @@ def _shared_per_path(fake_snow: Callable[..., Any]) -> Callable[..., Any]:
     return patched
 
 
-def use_stage_root(path: Path) -> None:
+_TEMP_STAGE_ROOT: list[str] = []
+
+
+def use_stage_root(path: Path | None) -> None:
     """Keep internal-stage files under ``path`` instead of fakesnow's process temp dir
     (``fakesnow.transforms.stage.LOCAL_BUCKET_PATH``, read at call time by the stage transforms
-    and the server's upload route), so staged files survive a restart of the stand-in."""
+    and the server's upload route), so staged files survive a restart of the stand-in; None
+    goes back to the temp dir."""
     from fakesnow.transforms import stage  # noqa: PLC0415 - local mode only
 
+    if not _TEMP_STAGE_ROOT:
+        _TEMP_STAGE_ROOT.append(stage.LOCAL_BUCKET_PATH)
+    if path is None:
+        stage.LOCAL_BUCKET_PATH = _TEMP_STAGE_ROOT[0]
+        return
     path.mkdir(parents=True, exist_ok=True)
     stage.LOCAL_BUCKET_PATH = str(path.resolve())
 

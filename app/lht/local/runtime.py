@@ -81,12 +81,14 @@ class _Server:
         self.app: Any = None  # the LocalSnowflake seam while running
         self.port = 0
 
-    def acquire(self, db_dir: Path) -> int:
-        """Start the server if needed (serving ``db_dir`` to clients that name no data
-        directory, with stage files under ``db_dir/stages``) and return its port."""
+    def acquire(self, db_dir: Path | None = None, port: int = 0) -> int:
+        """Start the server if needed and return its port. The first user's ``db_dir`` is
+        served to clients that name no data directory, with stage files under
+        ``db_dir/stages`` (None: fakesnow's in-memory databases and temp-dir stages); ``port``
+        0 = a free one."""
         with self._lock:
             if self._users == 0:
-                self._start(db_dir)
+                self._start(db_dir, port)
             self._users += 1
             return self.port
 
@@ -97,7 +99,7 @@ class _Server:
             if self._users == 0:
                 self._stop()
 
-    def _start(self, db_dir: Path) -> None:
+    def _start(self, db_dir: Path | None, port: int) -> None:
         import uvicorn  # noqa: PLC0415 - local mode only
 
         from lht.local import fakesnow_patch  # noqa: PLC0415
@@ -105,7 +107,7 @@ class _Server:
         from lht.local.snowflake.seam import LocalSnowflake  # noqa: PLC0415
 
         fakesnow_patch.apply()
-        fakesnow_patch.use_stage_root(db_dir / "stages")
+        fakesnow_patch.use_stage_root(None if db_dir is None else db_dir / "stages")
         fakesnow = _fakesnow_server_module()
         app = LocalSnowflake(fakesnow.app, fakesnow, build_registry(), db_path=db_dir)
         # fakesnow.server sets its logger to INFO on import and logs every login and failed query;
@@ -117,7 +119,7 @@ class _Server:
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
-            port=0,
+            port=port,
             log_level="warning",
             access_log=False,
         )
