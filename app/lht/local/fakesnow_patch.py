@@ -144,7 +144,7 @@ _STAGES = "_fs_global._fs_information_schema._fs_stages"
 
 def stage_exists(connection: Any, database: str, schema: str, name: str) -> bool:
     """Whether fakesnow knows the stage (its in-memory stage table, by exact names)."""
-    rows = connection._duck_conn.execute(  # noqa: SLF001 - fakesnow's own DuckDB cursor
+    rows = connection._duck_conn.execute(  # fakesnow's own DuckDB cursor
         f"SELECT 1 FROM {_STAGES} WHERE database_name = ? AND schema_name = ? AND name = ?",
         [database, schema, name],
     ).fetchall()
@@ -153,7 +153,7 @@ def stage_exists(connection: Any, database: str, schema: str, name: str) -> bool
 
 def forget_stage(connection: Any, database: str, schema: str, name: str) -> None:
     """DROP STAGE, which fakesnow 0.12.1 does not implement: delete its stage-table row."""
-    connection._duck_conn.execute(  # noqa: SLF001 - fakesnow's own DuckDB cursor
+    connection._duck_conn.execute(  # fakesnow's own DuckDB cursor
         f"DELETE FROM {_STAGES} WHERE database_name = ? AND schema_name = ? AND name = ?",
         [database, schema, name],
     )

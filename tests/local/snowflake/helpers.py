@@ -10,6 +10,6 @@ import pytest
 
 def error_of(run: Callable[[str], Any], text: str) -> str:
     """The message of the SQL error ``text`` raises (fails the test if it succeeds)."""
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - Snowpark or connector error
+    with pytest.raises(Exception) as caught:  # Snowpark or connector error
         run(text)
     return str(caught.value)

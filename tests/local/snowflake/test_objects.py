@@ -11,8 +11,10 @@ from lht.local.runtime import LocalWarehouse
 from tests.local.snowflake.helpers import error_of
 
 Sql = Callable[[str], list[dict[str, Any]]]
-RULE = ("CREATE NETWORK RULE {name} MODE = EGRESS TYPE = HOST_PORT "
-        "VALUE_LIST = ('acme.my.salesforce.com', 'api.example.com:8443') COMMENT = 'sf'")  # fmt: skip
+RULE = (
+    "CREATE NETWORK RULE {name} MODE = EGRESS TYPE = HOST_PORT "
+    "VALUE_LIST = ('acme.my.salesforce.com', 'api.example.com:8443') COMMENT = 'sf'"
+)
 
 
 def test_network_rule_create_show_describe_alter_drop(sql: Sql, schema: str) -> None:
