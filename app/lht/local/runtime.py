@@ -41,6 +41,7 @@ import atexit
 import contextlib
 import importlib
 import logging
+import os
 import re
 import threading
 import time
@@ -48,7 +49,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from lht.errors import ConfigError, WarehouseError
 
@@ -217,6 +218,7 @@ class LocalWarehouse:
         self.stage = f"{self.schema}.{STAGE_NAME}"
         self._session: Any = None
         self._port = 0
+        self._dir_lock: IO[str] | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -249,6 +251,12 @@ class LocalWarehouse:
                     "another LocalWarehouse is using this data_dir"
                 )
             _OPEN_FILES.add(self._file)
+        try:
+            self._dir_lock = _lock_data_dir(self.db_dir)
+        except BaseException:
+            with _OPEN_LOCK:
+                _OPEN_FILES.discard(self._file)
+            raise
         port = _SERVER.acquire(self.db_dir.resolve())
         try:
             self._session = self._login(port)
@@ -257,6 +265,8 @@ class LocalWarehouse:
         except BaseException:
             self._close_session()
             _SERVER.release()
+            _unlock_data_dir(self._dir_lock)
+            self._dir_lock = None
             with _OPEN_LOCK:
                 _OPEN_FILES.discard(self._file)
             raise
@@ -269,6 +279,8 @@ class LocalWarehouse:
             return
         self._close_session()
         _SERVER.release()
+        _unlock_data_dir(self._dir_lock)
+        self._dir_lock = None
         with _OPEN_LOCK:
             _OPEN_FILES.discard(self._file)
 
@@ -332,6 +344,39 @@ class LocalWarehouse:
         session, self._session = self._session, None
         if session is not None:
             _close(session)
+
+
+def _lock_data_dir(db_dir: Path) -> IO[str] | None:
+    """Claim ``db_dir`` for this process (an exclusive ``flock`` on ``.lht-process.lock``,
+    released when the process ends, however it ends). DuckDB lets one process open a database
+    file; a second ``lht`` on the same data dir would otherwise wait on that file lock and
+    print the stand-in's traceback. Not on platforms without ``fcntl`` (no lock taken)."""
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    handle = (db_dir / ".lht-process.lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise WarehouseError(
+            f"another LHT process (pid {holder}) is using the local warehouse in {db_dir}; "
+            "wait for it to finish, or use another --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _unlock_data_dir(handle: IO[str] | None) -> None:
+    """Release :func:`_lock_data_dir` (closing the file drops the flock)."""
+    if handle is not None:
+        handle.close()
 
 
 def _close(session: Any) -> None:
