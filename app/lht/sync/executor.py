@@ -17,11 +17,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from lht.errors import LhtError
+from lht.salesforce.describe import SObjectDescribe
 from lht.sync.extract import ExtractTotals, extract
 from lht.sync.method import choose_method, method_family
 from lht.sync.options import SyncRequest
@@ -115,13 +117,14 @@ def _run(
 ) -> tuple[LoadCounts, tuple[str, ...]]:
     target = store.target(request.schema, request.table)
     progress.target = target
+    described = _describe_meanwhile(sf, request.sobject)
     store.ensure_state()
     progress.state_ready = True
     store.acquire_lock(target, progress.run_id, request.options.stale_lock_seconds)
     progress.locked = True
     store.start_run(_run_record(progress, sf, clock, "RUNNING", None))
     progress.run_started = True
-    counts, warnings = _run_locked(request, sf, store, clock, progress)
+    counts, warnings = _run_locked(request, sf, store, clock, progress, described=described)
     return counts, warnings + _release(store, progress)
 
 
@@ -182,16 +185,29 @@ def _committed_anyway(
                    warnings=(*(plan.warnings if plan else ()), *warnings), error=None)  # fmt: skip
 
 
+def _describe_meanwhile(sf: SalesforcePort, sobject: str) -> Future[SObjectDescribe]:
+    """Describe (and log in) on another thread while this one takes the lock and writes the
+    run row: the Salesforce and warehouse round trips overlap instead of adding up. Its
+    error, if any, is raised where the describe is used, as if it ran there."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="lht-describe")
+    try:
+        return pool.submit(sf.describe, sobject)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def _run_locked(
     request: SyncRequest,
     sf: SalesforcePort,
     store: SyncStore,
     clock: Callable[[], datetime],
     progress: _Progress,
+    *,
+    described: Future[SObjectDescribe],
 ) -> tuple[LoadCounts, tuple[str, ...]]:
     target = progress.target
     assert target is not None
-    describe = sf.describe(request.sobject)
+    describe = described.result()
     progress.sobject = describe.name
     prior = store.read_state(describe.name, target)
     columns = store.table_columns(target)
@@ -205,14 +221,17 @@ def _run_locked(
     log.info("%s → %s: %s (%s), estimate %d", describe.name, target.name, progress.method,
              plan.reason, progress.estimate)  # fmt: skip
     progress.prefix = store.stage_prefix(describe.name, progress.run_id)
-    progress.staging = store.create_staging(target, progress.run_id, plan.columns)
-    family = method_family(progress.method)
-    progress.totals = extract(
-        family, sf, store, plan, staging=progress.staging, prefix=progress.prefix
-    )
+
+    def create_staging() -> str:  # called by extract while the Salesforce side runs
+        progress.staging = store.create_staging(target, progress.run_id, plan.columns)
+        return progress.staging
+
+    progress.totals = extract(method_family(progress.method), sf, store, plan,
+                              prefix=progress.prefix, create_staging=create_staging,
+                              estimate=progress.estimate)  # fmt: skip
     run = _run_record(progress, sf, clock, "SUCCESS", None)
     apply = store.apply_incremental if plan.incremental else store.apply_full
-    counts = apply(plan, progress.staging, run)
+    counts = apply(plan, progress.totals.staging, run)
     progress.counts, progress.committed = counts, True
     return counts, plan.warnings + _cleanup(store, progress)
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -35,14 +36,17 @@ from lht.sync.plan import SyncPlan
 from lht.sync.ports import SalesforcePort, SyncStore
 from lht.sync.stagefiles import StagedFile, part_name, stage_files, staged_bytes
 
-__all__ = ["ExtractTotals", "extract"]
+__all__ = ["MIN_PAGE", "ExtractTotals", "extract", "page_size"]
 
 log = logging.getLogger(__name__)
 _DONE = object()
+MIN_PAGE = 10_000
+_ABANDON_AFTER = 5.0  # seconds a failed run waits for the extraction thread to stop
 
 
 @dataclass(frozen=True)
 class ExtractTotals:
+    staging: str
     files: int
     records: int
     bytes_staged: int
@@ -51,23 +55,48 @@ class ExtractTotals:
 
 
 def extract(
-    family: str, sf: SalesforcePort, store: SyncStore, plan: SyncPlan, *, staging: str, prefix: str
+    family: str,
+    sf: SalesforcePort,
+    store: SyncStore,
+    plan: SyncPlan,
+    *,
+    prefix: str,
+    create_staging: Callable[[], str],
+    estimate: int = 0,
 ) -> ExtractTotals:
-    """Run the ``family`` strategy; returns what was staged and loaded into ``staging``."""
-    opts = plan.request.options
+    """Run the ``family`` strategy into a staging table made by ``create_staging`` (called
+    while the Salesforce side runs: job, polls, first page); returns what was staged."""
     if family == "regular_api":
-        return _load(store, _rest_files(sf, plan), plan, staging, prefix)
-    if family not in ("bulk_api", "bulk_api_stage"):
+        files = _rest_files(sf, plan)
+    elif family in ("bulk_api", "bulk_api_stage"):
+        opts = plan.request.options
+        streams = opts.download_streams if family == "bulk_api_stage" else 1
+        files = _bulk_files(sf, plan, streams, page_size(opts.max_records, estimate, streams))
+    else:
         raise ValueError(f"unknown method family {family!r}")
-    streams = opts.download_streams if family == "bulk_api_stage" else 1
-    job = sf.bulk_query(plan.soql, include_deleted=True, max_records=opts.max_records,
+    return _load(store, files, plan, prefix, create_staging)
+
+
+def page_size(max_records: int | None, estimate: int, streams: int) -> int | None:
+    """Rows per result page: ``max_records``, but small enough that ``streams`` pages can
+    download at once (never below :data:`MIN_PAGE` rows: each page is an API call and a PUT)."""
+    if max_records is None or streams <= 1:
+        return max_records
+    return min(max_records, max(MIN_PAGE, -(-estimate // streams)))
+
+
+def _bulk_files(
+    sf: SalesforcePort, plan: SyncPlan, streams: int, page: int | None
+) -> Iterator[StagedFile]:
+    """Runs in the extraction thread: create and poll the job, stage its pages, then delete
+    the job (after the last page, while the calling thread still loads)."""
+    opts = plan.request.options
+    job = sf.bulk_query(plan.soql, include_deleted=True, max_records=page,
                         poll_timeout=opts.poll_timeout_seconds)  # fmt: skip
     columns = [f.name for f in plan.fields]
-    files = stage_files(job.download(streams=streams), columns, f"Bulk job {job.id}",
-                        opts.stage_file_mb * 1_000_000)  # fmt: skip
-    totals = _load(store, files, plan, staging, prefix)
+    pages = job.download(streams=streams)
+    yield from stage_files(pages, columns, f"Bulk job {job.id}", opts.stage_file_mb * 1_000_000)
     job.delete()
-    return totals
 
 
 def _rest_files(sf: SalesforcePort, plan: SyncPlan) -> Iterator[StagedFile]:
@@ -83,7 +112,8 @@ class _Batch:
 
     def __init__(self, prefix: str, number: int = 1) -> None:
         self.number = number
-        self.path = f"{prefix}b{number:04d}/"
+        self.folder = f"b{number:04d}"
+        self.path = f"{prefix}{self.folder}/"
         self.expected: dict[str, int] = {}
 
 
@@ -97,14 +127,19 @@ class _Tally:
 
 
 def _load(
-    store: SyncStore, files: Iterator[StagedFile], plan: SyncPlan, staging: str, prefix: str
+    store: SyncStore,
+    files: Iterator[StagedFile],
+    plan: SyncPlan,
+    prefix: str,
+    create_staging: Callable[[], str],
 ) -> ExtractTotals:
     sobject = plan.request.sobject
     tally, batch = _Tally(), _Batch(prefix)
     with _Prefetched(files, plan.request.options.prefetch_pages) as ready:
+        staging = create_staging()  # while the extraction thread waits for Salesforce
         for staged in ready:
             try:
-                store.put_file(batch.path, staged.name, staged.body)
+                store.put_file(prefix, f"{batch.folder}/{staged.name}", staged.body)
             finally:
                 staged.close()
             batch.expected[staged.name] = staged.records
@@ -121,7 +156,8 @@ def _load(
         "%s: staged %d files, %d records, %d bytes", sobject, tally.files, tally.records, tally.size
     )  # fmt: skip  (the CLI's progress bars read this record)
     log.debug("%s: %d COPY statement(s)", sobject, tally.copies)
-    return ExtractTotals(tally.files, tally.records, tally.size, tally.loaded, tally.copies)
+    return ExtractTotals(staging, tally.files, tally.records, tally.size, tally.loaded,
+                         tally.copies)  # fmt: skip
 
 
 def _copy(store: SyncStore, staging: str, batch: _Batch, sobject: str, prefix: str) -> int:
@@ -184,11 +220,14 @@ class _Prefetched:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
-        while self._worker.is_alive():  # unblock a producer waiting on a full queue
-            try:
+        # A failed run does not wait for a producer still polling a job or downloading: it
+        # stops at its next file (and drops it); the thread is a daemon.
+        patience = _ABANDON_AFTER if exc_type is not None else float("inf")
+        deadline = time.monotonic() + patience
+        while self._worker.is_alive() and time.monotonic() < deadline:
+            try:  # unblock a producer waiting on a full queue
                 item = self._slots.get(timeout=0.05)
             except queue.Empty:
                 continue
             if isinstance(item, StagedFile):
                 item.close()
-        self._worker.join()

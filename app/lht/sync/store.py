@@ -156,8 +156,10 @@ class WarehouseSyncStore:
         merge = sql.merge_from_staging(live, _name(staging), columns, key=plan.match_column,
                                        order=self._order(plan), delete_policy=policy)  # fmt: skip
         with self.runner.transaction() as tx:
-            found = merge_counts(tx.run(merge))
-            counts = LoadCounts(found.inserted, found.updated, found.deleted)
+            counts = LoadCounts()
+            if run.rows_extracted:  # an empty staging table changes nothing: no MERGE
+                found = merge_counts(tx.run(merge))
+                counts = LoadCounts(found.inserted, found.updated, found.deleted)
             self._commit_state(tx, plan, run, counts)
         return counts
 
@@ -258,8 +260,8 @@ class WarehouseSyncStore:
     def cleanup(self, staging: str, prefix: str) -> None:
         self.runner.run(sql.drop_table(_name(staging)))
         self._tables.remove(staging)
-        self.stage.remove_prefix(self.runner, *_segments(prefix))
-        if prefix in self._prefixes:
+        if prefix in self._prefixes:  # no REMOVE when nothing was uploaded
+            self.stage.remove_prefix(self.runner, *_segments(prefix))
             self._prefixes.remove(prefix)
 
     # -- helpers ----------------------------------------------------------------------------

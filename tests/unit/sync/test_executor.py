@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -8,6 +9,7 @@ from sync_builders import NOW, account_describe, request
 
 from lht.errors import SalesforceUnavailable
 from lht.sync.executor import sync_sobject
+from lht.sync.extract import page_size
 from lht.sync.plan import PriorState
 
 SEED_KEYS = {
@@ -242,3 +244,56 @@ def test_sync_lock_release_failure_during_failure_keeps_original_error():
     sf.fail_job = True
     result = run(sf, store, bulk_api_threshold=0)
     assert result["success"] is False and "SalesforceJobFailed" in result["error"]
+
+
+class Rendezvous:
+    """Two steps that each wait for the other to have started: they pass only when they run
+    at the same time (sequential code times out)."""
+
+    def __init__(self) -> None:
+        self.first, self.second = threading.Event(), threading.Event()
+
+    def meet(self, mine: threading.Event, theirs: threading.Event) -> None:
+        mine.set()
+        assert theirs.wait(timeout=5), "the other step did not run meanwhile"
+
+
+def test_sync_describe_runs_while_the_lock_is_taken():
+    meeting = Rendezvous()
+    sf, store = FakeSalesforce(account_describe(), records(2)), FakeStore()
+    describe, acquire = sf.describe, store.acquire_lock
+    sf.describe = lambda name: (meeting.meet(meeting.first, meeting.second), describe(name))[1]
+    store.acquire_lock = lambda *a: (meeting.meet(meeting.second, meeting.first), acquire(*a))[1]
+    result = run(sf, store)
+    assert result["success"], result["error"]
+
+
+def test_sync_staging_is_created_while_the_bulk_job_runs():
+    meeting = Rendezvous()
+    sf, store = FakeSalesforce(account_describe(), records(5)), FakeStore()
+    bulk, create = sf.bulk_query, store.create_staging
+    sf.bulk_query = lambda *a, **k: (meeting.meet(meeting.first, meeting.second), bulk(*a, **k))[1]
+    store.create_staging = lambda *a: (meeting.meet(meeting.second, meeting.first), create(*a))[1]
+    result = run(sf, store, bulk_api_threshold=1, stage_threshold=2)
+    assert result["success"], result["error"]
+    assert sf.jobs[0].deleted
+
+
+def test_sync_failed_describe_fails_the_run_with_its_error():
+    sf, store = FakeSalesforce(account_describe(), records(1)), FakeStore()
+    sf.describe = lambda name: (_ for _ in ()).throw(SalesforceUnavailable("describe down"))
+    result = run(sf, store)
+    assert result["success"] is False and "describe down" in result["error"]
+    assert store.runs[-1].status == "FAILED" and not store.lock_held
+
+
+@pytest.mark.parametrize(
+    ("max_records", "estimate", "streams", "page"),
+    [(100_000, 1_000_000, 5, 100_000), (100_000, 100_000, 5, 20_000),
+     (100_000, 30_000, 5, 10_000), (100_000, 100_000, 1, 100_000), (5_000, 100_000, 5, 5_000),
+     (None, 100_000, 5, None)],
+)  # fmt: skip
+def test_page_size_lets_every_stream_download_but_keeps_pages_big(
+    max_records, estimate, streams, page
+):
+    assert page_size(max_records, estimate, streams) == page
