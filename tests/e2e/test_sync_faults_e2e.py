@@ -231,3 +231,17 @@ def test_e2e_lht_own_schema_refused_as_target_before_anything_is_created(h, sche
 def test_e2e_lht_own_schema_refused_in_sync_config(h):
     with pytest.raises(ConfigError, match="LHT's own schema"):
         set_config(h.session, "Account", "LHT", "ACCOUNTS")
+
+
+def test_e2e_count_query_timeout_falls_back_to_bulk_and_converges(emu, h):
+    timeout = FaultRule(kind="error", path="/queryAll", status=400, count=1,
+                        error_code="QUERY_TIMEOUT",
+                        message="Your query request was running for too long.")  # fmt: skip
+    emu.org.faults.add(timeout)
+    result = h.sync("Account", "accounts")
+
+    assert result["success"], result["error"]
+    assert result["sync_method"] == "bulk_api_stage_full"
+    assert any("COUNT() estimate timed out" in w for w in result["warnings"])
+    assert h.runs("accounts")[-1]["ESTIMATED_RECORDS"] is None
+    assert h.differences("Account", "accounts") == []

@@ -27,10 +27,11 @@ from lht.salesforce.soql import (
     validate_identifier,
     validate_record_id,
 )
-from lht.salesforce.transport import Transport
+from lht.salesforce.transport import READ_TIMEOUT, Transport
 
 __all__ = [
     "COLLECTION_LIMIT",
+    "COUNT_TIMEOUT_CODES",
     "RecordError",
     "RecordResult",
     "RestApi",
@@ -40,6 +41,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: ``error_code`` of a failed :meth:`RestApi.count` that ran out of time rather than being wrong:
+#: Salesforce's 400 ``QUERY_TIMEOUT`` ("Your query request was running for too long"), or no
+#: answer within the client's read timeout. The caller may go on without the estimate.
+COUNT_TIMEOUT_CODES = frozenset({"QUERY_TIMEOUT", READ_TIMEOUT})
 #: Records per sObject Collections request (Salesforce's hard cap).
 COLLECTION_LIMIT = 200
 #: Encoded ``q=`` length kept below Salesforce's 16,384-byte URI + headers limit.
@@ -149,7 +154,8 @@ class RestApi:
         return parse_describe_global(response.json())
 
     def count(self, sobject: str, where: str | None = None, include_deleted: bool = True) -> int:
-        """``SELECT COUNT() FROM X [WHERE ...]`` → totalSize (queryAll counts deleted rows)."""
+        """``SELECT COUNT() FROM X [WHERE ...]`` → totalSize (queryAll counts deleted rows).
+        A timeout raises a SalesforceError whose ``error_code`` is in COUNT_TIMEOUT_CODES."""
         soql = build_count(sobject, where)
         resource = "queryAll" if include_deleted else "query"
         response = self._transport.send(

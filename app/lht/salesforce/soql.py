@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from lht.errors import ConfigError
 
@@ -183,13 +183,20 @@ def build_count(sobject: str, where: str | None = None) -> str:
     return text
 
 
-def format_datetime(value: datetime) -> str:
-    """SOQL datetime literal in UTC with milliseconds: ``2024-01-01T00:00:00.000Z``.
+def format_datetime(value: datetime, *, ceil: bool = False) -> str:
+    """SOQL datetime literal in UTC, whole seconds: ``2024-01-01T00:00:00Z``.
 
-    Naive datetimes are taken to be UTC (LHT keeps every timestamp in UTC).
+    That is the documented form ``YYYY-MM-DDThh:mm:ssZ`` (SOQL and SOSL Reference, "Date
+    Formats and Date Literals in WHERE"); fractional seconds are not part of it. A value with a
+    fraction is floored, or with ``ceil=True`` rounded up to the next second: a window's lower
+    bound floors and its upper bound ceils, so the window only ever grows (rows are merged
+    idempotently; the watermark itself keeps full precision). Naive datetimes are UTC.
     """
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+    whole = aware.replace(microsecond=0)
+    if ceil and whole != aware:
+        whole += timedelta(seconds=1)
+    return whole.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def format_date(value: date) -> str:

@@ -134,6 +134,15 @@ def _maybe_applied(status: int) -> bool:
     return status >= 500 and status not in REFUSED_STATUSES
 
 
+#: ``error_code`` of a SalesforceUnavailable whose last attempt got no answer within the read
+#: timeout (the request was sent; Salesforce may still be working on it).
+READ_TIMEOUT = "READ_TIMEOUT"
+
+
+def _read_timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout)
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when the request cannot have reached Salesforce (connect phase failed)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -355,7 +364,8 @@ class Transport:
                     ) from None
                 if not self._may_retry(retry_number, started, None):
                     raise SalesforceUnavailable(
-                        f"{where}: connection failed after {retry_number} attempt(s): {reason}"
+                        f"{where}: connection failed after {retry_number} attempt(s): {reason}",
+                        error_code=READ_TIMEOUT if _read_timed_out(exc) else None,
                     ) from None
                 self.pause(retry_number, f"{where}: {reason}")
                 continue

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from lht.errors import LhtError
+from lht.errors import LhtError, SalesforceError
 from lht.salesforce.describe import SObjectDescribe
+from lht.salesforce.rest import COUNT_TIMEOUT_CODES
 from lht.sync.extract import ExtractTotals, extract
 from lht.sync.method import choose_method, method_family
 from lht.sync.options import SyncRequest
@@ -215,10 +216,10 @@ def _run_locked(
     plan = plan_sync(request, describe, prior, columns, now=now, type_of=store.column_type)
     progress.plan = plan
     opts = request.options
-    progress.estimate = sf.count(describe.name, plan.count_where)
+    progress.estimate, estimate_note = _estimate(sf, describe.name, plan)
     progress.method = choose_method(progress.estimate, plan.incremental, opts.thresholds,
                                     opts.method)  # fmt: skip
-    log.info("%s → %s: %s (%s), estimate %d", describe.name, target.name, progress.method,
+    log.info("%s → %s: %s (%s), estimate %s", describe.name, target.name, progress.method,
              plan.reason, progress.estimate)  # fmt: skip
     progress.prefix = store.stage_prefix(describe.name, progress.run_id)
 
@@ -233,7 +234,23 @@ def _run_locked(
     apply = store.apply_incremental if plan.incremental else store.apply_full
     counts = apply(plan, progress.totals.staging, run)
     progress.counts, progress.committed = counts, True
-    return counts, plan.warnings + _cleanup(store, progress)
+    return counts, plan.warnings + estimate_note + _cleanup(store, progress)
+
+
+def _estimate(
+    sf: SalesforcePort, sobject: str, plan: SyncPlan
+) -> tuple[int | None, tuple[str, ...]]:
+    """The REST COUNT() estimate, or None (and a warning) when that count timed out: the
+    run goes on with the method of a large object instead of failing."""
+    try:
+        return sf.count(sobject, plan.count_where), ()
+    except SalesforceError as exc:
+        if exc.error_code not in COUNT_TIMEOUT_CODES:
+            raise
+        log.warning("%s: COUNT() estimate timed out (%s); extracting as a large object",
+                    sobject, exc.error_code)  # fmt: skip
+        return None, (f"COUNT() estimate timed out ({exc.error_code}); extracted with the Bulk "
+                      "API as for a large object",)  # fmt: skip
 
 
 def _cleanup(store: SyncStore, progress: _Progress) -> tuple[str, ...]:

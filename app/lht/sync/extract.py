@@ -62,7 +62,7 @@ def extract(
     *,
     prefix: str,
     create_staging: Callable[[], str],
-    estimate: int = 0,
+    estimate: int | None = 0,
 ) -> ExtractTotals:
     """Run the ``family`` strategy into a staging table made by ``create_staging`` (called
     while the Salesforce side runs: job, polls, first page); returns what was staged."""
@@ -77,10 +77,11 @@ def extract(
     return _load(store, files, plan, prefix, create_staging)
 
 
-def page_size(max_records: int | None, estimate: int, streams: int) -> int | None:
+def page_size(max_records: int | None, estimate: int | None, streams: int) -> int | None:
     """Rows per result page: ``max_records``, but small enough that ``streams`` pages can
-    download at once (never below :data:`MIN_PAGE` rows: each page is an API call and a PUT)."""
-    if max_records is None or streams <= 1:
+    download at once (never below :data:`MIN_PAGE` rows: each page is an API call and a PUT).
+    An unknown estimate (the COUNT() timed out: a large object) keeps ``max_records``."""
+    if max_records is None or streams <= 1 or estimate is None:
         return max_records
     return min(max_records, max(MIN_PAGE, -(-estimate // streams)))
 

@@ -10,6 +10,8 @@ estimate               method                      how it extracts and loads
 >= STAGE_THRESHOLD     bulk_api_stage_{full,incr.} one Bulk 2.0 job; pages downloaded by a
                                                    bounded thread pool straight to the stage,
                                                    then ONE COPY of the run's stage prefix
+unknown                bulk_api_stage_{full,incr.} as for a large object: the COUNT() estimate
+                                                   timed out, which only large objects do
 =====================  ==========================  =========================================
 """
 
@@ -23,14 +25,17 @@ METHOD_FAMILIES = ("regular_api", "bulk_api", "bulk_api_stage")
 
 
 def choose_method(
-    estimate: int, incremental: bool, thresholds: Thresholds, forced: str | None = None
+    estimate: int | None, incremental: bool, thresholds: Thresholds, forced: str | None = None
 ) -> str:
     """Pick the method name (e.g. ``bulk_api_full``). ``forced`` names a family to use
-    regardless of the estimate (an explicit user/test choice)."""
+    regardless of the estimate (an explicit user/test choice); an unknown estimate (None)
+    is treated as a large object."""
     if forced is not None:
         if forced not in METHOD_FAMILIES:
             raise ValueError(f"unknown method family {forced!r}")
         family = forced
+    elif estimate is None:
+        family = "bulk_api_stage"
     elif estimate < thresholds.bulk_api:
         family = "regular_api"
     elif estimate < thresholds.stage:

@@ -220,7 +220,7 @@ def _condition(
     if wm_field and lower is not None:
         parts.append(f"{wm_field} >= {format_datetime(lower)}")
     if wm_field and upper is not None:
-        parts.append(f"{wm_field} < {format_datetime(upper)}")
+        parts.append(f"{wm_field} < {format_datetime(upper, ceil=True)}")
     return " AND ".join(parts) if parts else None
 
 

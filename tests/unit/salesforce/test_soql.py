@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -157,15 +158,28 @@ def test_build_count_with_and_without_where() -> None:
     )
 
 
-def test_format_datetime_utc_milliseconds_with_z() -> None:
+#: The documented SOQL dateTime form (SOQL and SOSL Reference, "Date Formats and Date Literals
+#: in WHERE"): YYYY-MM-DDThh:mm:ssZ, no fractional seconds.
+_DOCUMENTED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def test_format_datetime_whole_seconds_floor_by_default_ceil_on_request() -> None:
     value = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    assert format_datetime(value) == "2024-01-02T03:04:05.678Z"
+
+    assert format_datetime(value) == "2024-01-02T03:04:05Z"
+    assert format_datetime(value, ceil=True) == "2024-01-02T03:04:06Z"
+    assert format_datetime(datetime(2024, 12, 31, 23, 59, 59, 1000, tzinfo=UTC), ceil=True) == (
+        "2025-01-01T00:00:00Z"
+    )
+    exact = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert format_datetime(exact) == format_datetime(exact, ceil=True) == "2024-01-02T03:04:05Z"
+    assert _DOCUMENTED.fullmatch(format_datetime(value))
 
 
 def test_format_datetime_offset_converted_naive_taken_as_utc() -> None:
     plus_two = datetime(2024, 1, 1, 2, 0, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert format_datetime(plus_two) == "2024-01-01T00:00:00.000Z"
-    assert format_datetime(datetime(2024, 1, 1)) == "2024-01-01T00:00:00.000Z"
+    assert format_datetime(plus_two) == "2024-01-01T00:00:00Z"
+    assert format_datetime(datetime(2024, 1, 1)) == "2024-01-01T00:00:00Z"
 
 
 def test_format_date_and_quote_string() -> None:

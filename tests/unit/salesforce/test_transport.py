@@ -109,6 +109,19 @@ def test_send_connection_errors_retried_then_unavailable() -> None:
     assert fake.sleeps == [1.0, 2.0, 4.0]
 
 
+def test_send_read_timeouts_end_as_unavailable_marked_read_timeout() -> None:
+    fake = FakeTime()
+    adapter = ReplayAdapter(token_response(), *[requests.ReadTimeout("slow") for _ in range(4)])
+    with pytest.raises(SalesforceUnavailable) as info:
+        make_client(adapter, fake).limits()
+    assert info.value.error_code == "READ_TIMEOUT"
+
+    adapter = ReplayAdapter(token_response(), *[requests.ConnectTimeout("x") for _ in range(4)])
+    with pytest.raises(SalesforceUnavailable) as info:
+        make_client(adapter, FakeTime()).limits()
+    assert info.value.error_code is None  # never reached Salesforce: not a timeout of a query
+
+
 def test_send_stops_retrying_when_elapsed_budget_spent() -> None:
     fake = FakeTime()
     retry = RetryPolicy(max_attempts=10, base_delay=5.0, jitter=0.0, max_elapsed=12.0)

@@ -62,6 +62,7 @@ class FakeSalesforce:
         self.jobs: list[FakeJob] = []
         self.soql: list[str] = []
         self.server_now: datetime | None = None
+        self.count_error: Exception | None = None  # raised by count() when set
 
     def server_time(self) -> datetime | None:
         return self.server_now
@@ -74,6 +75,8 @@ class FakeSalesforce:
 
     def count(self, sobject: str, where: str | None = None) -> int:
         self.usage.calls += 1
+        if self.count_error is not None:
+            raise self.count_error
         return len(self.records)
 
     def query_records(self, soql: str, include_deleted: bool = True) -> Iterator[dict[str, Any]]:

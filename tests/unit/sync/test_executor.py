@@ -7,7 +7,7 @@ import pytest
 from fakes import FakeSalesforce, FakeStore, Page
 from sync_builders import NOW, account_describe, request
 
-from lht.errors import SalesforceUnavailable
+from lht.errors import SalesforceRequestError, SalesforceUnavailable
 from lht.sync.executor import sync_sobject
 from lht.sync.extract import page_size
 from lht.sync.plan import PriorState
@@ -56,7 +56,7 @@ def test_sync_incremental_uses_merge_path_and_window():
     result = run(sf, store)
     assert result["sync_method"] == "regular_api_incremental"
     assert "apply_incremental" in store.calls
-    assert "SystemModstamp >= 2024-04-29T23:55:00.000Z" in sf.soql[0]
+    assert "SystemModstamp >= 2024-04-29T23:55:00Z" in sf.soql[0]
 
 
 def test_sync_plans_with_salesforce_clock_when_known():
@@ -66,7 +66,7 @@ def test_sync_plans_with_salesforce_clock_when_known():
         columns={"ID": "VARCHAR"}, prior=PriorState("SystemModstamp", datetime(2024, 4, 30))
     )
     result = run(sf, store)
-    assert "SystemModstamp < 2024-05-01T11:00:00.456Z" in sf.soql[0]
+    assert "SystemModstamp < 2024-05-01T11:00:01Z" in sf.soql[0]  # ceiled to whole seconds
     assert result["last_modified_date"] == "2024-05-01T11:00:00.456Z"
     assert result["sync_timestamp"] == "2024-05-01T12:00:00.123Z"  # run rows: local clock
 
@@ -297,3 +297,38 @@ def test_page_size_lets_every_stream_download_but_keeps_pages_big(
     max_records, estimate, streams, page
 ):
     assert page_size(max_records, estimate, streams) == page
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SalesforceRequestError("count: HTTP 400 QUERY_TIMEOUT: Your query request was running "
+                               "for too long.", status=400, error_code="QUERY_TIMEOUT"),
+        SalesforceUnavailable("count: connection failed after 4 attempt(s): ReadTimeout",
+                              error_code="READ_TIMEOUT"),
+    ],
+)  # fmt: skip
+def test_sync_count_timeout_falls_back_to_bulk_as_for_a_large_object(error):
+    sf, store = FakeSalesforce(account_describe(), records(3)), FakeStore()
+    sf.count_error = error
+    result = run(sf, store)
+
+    assert result["success"] is True, result["error"]
+    assert result["sync_method"] == "bulk_api_stage_full"
+    assert result["actual_records"] == 3 and len(sf.jobs) == 1
+    assert any("COUNT() estimate timed out" in w for w in result["warnings"])
+    assert store.runs[-1].estimated_records is None  # unknown, not 0
+
+
+def test_sync_count_error_that_is_not_a_timeout_still_fails_the_run():
+    sf, store = FakeSalesforce(account_describe(), records(3)), FakeStore()
+    sf.count_error = SalesforceRequestError("count: HTTP 400 INVALID_FIELD", status=400,
+                                            error_code="INVALID_FIELD")  # fmt: skip
+    result = run(sf, store)
+
+    assert result["success"] is False and "INVALID_FIELD" in result["error"]
+    assert sf.jobs == []
+
+
+def test_page_size_for_an_unknown_estimate_is_max_records():
+    assert page_size(100000, None, 5) == 100000  # the COUNT() timed out: a large object

@@ -51,11 +51,21 @@ def test_plan_with_state_and_table_is_incremental_with_lookback_window():
     assert p.mode == "incremental"
     assert p.window_from == WM - timedelta(seconds=600)
     assert p.window_to == datetime(2024, 5, 1, 12, 0, 0, 123000)
-    assert p.count_where == (
-        "SystemModstamp >= 2024-04-29T23:50:00.000Z AND SystemModstamp < 2024-05-01T12:00:00.123Z"
+    assert p.count_where == (  # whole seconds: upper 12:00:00.123 ceils to 12:00:01
+        "SystemModstamp >= 2024-04-29T23:50:00Z AND SystemModstamp < 2024-05-01T12:00:01Z"
     )
     assert p.soql.endswith("WHERE " + p.count_where)
-    assert p.new_watermark == p.window_to
+    assert p.new_watermark == p.window_to  # the watermark keeps its milliseconds
+
+
+def test_plan_window_literals_floor_the_lower_and_ceil_the_upper_bound():
+    prior = PriorState("SystemModstamp", datetime(2024, 4, 30, 8, 15, 30, 999000))
+    p = plan(req=request(lookback_seconds=0), prior=prior)
+
+    assert p.window_from == datetime(2024, 4, 30, 8, 15, 30, 999000)
+    assert p.count_where == (
+        "SystemModstamp >= 2024-04-30T08:15:30Z AND SystemModstamp < 2024-05-01T12:00:01Z"
+    )
 
 
 def test_plan_incremental_window_never_moves_watermark_backwards():
