@@ -48,7 +48,7 @@ def read_secret(
         raise ConfigError(f"invalid secret name {name!r}")
     snowflake_module = _snowflake_module()
     if snowflake_module is not None:
-        return str(snowflake_module.get_generic_secret_string(name))
+        return _from_snowflake(snowflake_module, name)
     env = os.environ if environ is None else environ
     value = env.get(env_var_name(name))
     if value:
@@ -61,6 +61,22 @@ def read_secret(
         f"secret {name!r} not found: set {env_var_name(name)} or add it to {path} "
         "(inside Snowflake it must be bound to the procedure in snowflake.yml)"
     )
+
+
+def _from_snowflake(module: Any, name: str) -> str:
+    """``_snowflake.get_generic_secret_string(name)``; its failure (the alias is not bound to
+    the procedure, or the secret is not a GENERIC_STRING) becomes a ConfigError naming the
+    alias only. This is the boundary to ``_snowflake``, so any exception it raises is mapped."""
+    try:
+        value = module.get_generic_secret_string(name)
+    except Exception as exc:  # boundary to Snowflake's _snowflake module (driver errors)
+        raise ConfigError(
+            f"secret {name!r} is not readable inside Snowflake ({type(exc).__name__}): bind it "
+            "in snowflake.yml's secrets and let the external access integration allow it"
+        ) from None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"secret {name!r} is empty inside Snowflake")
+    return value
 
 
 def env_var_name(name: str) -> str:

@@ -93,3 +93,19 @@ def test_read_secret_inside_snowflake_uses_snowflake_module(
     value = read_secret("salesforce_oauth", environ={"LHT_SECRET_SALESFORCE_OAUTH": "env"})
 
     assert (value, calls) == ("from-snowflake", ["salesforce_oauth"])
+
+
+def test_read_secret_unbound_inside_snowflake_is_a_config_error_naming_only_the_alias(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = types.ModuleType("_snowflake")
+
+    def get_generic_secret_string(name: str) -> str:
+        raise ValueError(f"secret {name} not bound; value was hunter2")
+
+    fake.get_generic_secret_string = get_generic_secret_string  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "_snowflake", fake)
+
+    with pytest.raises(ConfigError, match="'salesforce_oauth' is not readable") as info:
+        read_secret("salesforce_oauth")
+    assert "hunter2" not in str(info.value)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from lht.deploy.probes import check_setup
 from lht.errors import ConfigError, WarehouseError
 from lht.orchestrate import config as orchestrate_config
 from lht.orchestrate import jobs as orchestrate_jobs
@@ -64,6 +65,8 @@ class Backend(Protocol):
     def remove_config(self, schema: str, table: str) -> bool: ...
 
     def list_config(self, group: str | None) -> list[dict[str, Any]]: ...
+
+    def check(self) -> list[dict[str, Any]]: ...
 
 
 class LocalBackend:
@@ -130,6 +133,10 @@ class LocalBackend:
     def list_config(self, group: str | None) -> list[dict[str, Any]]:
         return [e.as_dict() for e in orchestrate_config.list_config(self.session, group)]
 
+    def check(self) -> list[dict[str, Any]]:
+        """CHECK_SETUP's checks in this process (secret from the environment or file)."""
+        return [result.as_row() for result in check_setup(self.session)]
+
     def _ensure_schema(self, schema: str) -> None:
         """Create the target schema up front (a sync creates it too, on its first full load;
         SYNC_ALL and push do not)."""
@@ -186,6 +193,10 @@ class RemoteBackend:
         wanted = None if group is None else validate_group(group)
         statement = select_config(OrchestrateTables(), wanted, enabled_only=False)
         return [_config_row(_plain(row)) for row in StatementRunner(self.session).run(statement)]
+
+    def check(self) -> list[dict[str, Any]]:
+        """``CALL LHT.CHECK_SETUP()``: the checks run inside Snowflake, as the tasks would."""
+        return self._call_table("CHECK_SETUP", [])
 
     def _call_table(self, procedure: str, args: list[Any]) -> list[dict[str, Any]]:
         """A table-returning procedure's rows, keys lower-cased like the local functions'."""

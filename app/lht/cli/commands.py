@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from lht.cli.check_cmd import register_check
 from lht.cli.emulator_cmd import register_emulator
 from lht.cli.orchestrate_cmds import REGISTRY as ORCHESTRATE_COMMANDS
 from lht.cli.output import SYNC_KEYS, Output
@@ -144,4 +145,5 @@ REGISTRY: list[Callable[[Sub, argparse.ArgumentParser], None]] = [
     register_sync,
     register_push,
     *ORCHESTRATE_COMMANDS,
+    register_check,
 ]

@@ -72,3 +72,28 @@ def test_write_secret_refuses_a_file_that_is_not_json(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not JSON"):
         write_secret("{}", path)
     assert path.read_text() == "not json"
+
+
+class TableCallingSession:
+    """Session.call(..., return_dataframe=True): a frame whose collect() gives Row-likes."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows, self.calls = rows, []
+
+    def call(self, name: str, *args: Any, return_dataframe: bool = False) -> Any:
+        self.calls.append((name, args, return_dataframe))
+        rows = self.rows
+
+        class Frame:
+            def collect(self) -> list[dict[str, Any]]:
+                return rows
+
+        return Frame()
+
+
+def test_remote_check_calls_check_setup_and_lowercases_columns() -> None:
+    row = {"CHECK_NAME": "token", "STATUS": "OK", "DETAIL": "token granted", "HOW_TO_FIX": ""}
+    session = TableCallingSession([row])
+
+    assert RemoteBackend(session, "prod").check() == [{k.lower(): v for k, v in row.items()}]
+    assert session.calls == [("LHT.CHECK_SETUP", (), True)]
