@@ -13,7 +13,7 @@ from lht.orchestrate.config import remove_config, set_config
 from lht.orchestrate.schedule import schedule
 from procedures import orchestrate as handlers
 
-_TASK = re.compile(r'(?:CREATE OR REPLACE TASK|DROP TASK IF EXISTS) "LHT"\."(\w+)"')
+_TASK = re.compile(r'(?:CREATE OR REPLACE TASK|DROP TASK IF EXISTS) "\w+"\."LHT"\."(\w+)"')
 
 
 class Result:
@@ -54,7 +54,8 @@ def test_schedule_replaces_graph_after_config_change_and_unschedule_drops_it(sno
     assert sorted(session.tasks) == sorted([f"{prefix}_ROOT", f"{prefix}_FINALIZE",
         f"{prefix}__{schema}__ACCOUNT", f"{prefix}__{schema}__CONTACT",
         f"{prefix}__{schema}__CASE"])  # fmt: skip
-    assert first["dropped"] == [] and first["root_task"] == f"LHT.{prefix}_ROOT"
+    database = snowpark_session.sql("SELECT CURRENT_DATABASE() AS D").collect()[0]["D"]
+    assert first["dropped"] == [] and first["root_task"] == f"{database}.LHT.{prefix}_ROOT"
 
     remove_config(snowpark_session, schema, "Contact")
     set_config(snowpark_session, "Lead", schema, "Lead", group=group)
@@ -63,7 +64,7 @@ def test_schedule_replaces_graph_after_config_change_and_unschedule_drops_it(sno
     assert second["dropped"] == [f"{prefix}__{schema}__CONTACT"]
     assert f"{prefix}__{schema}__LEAD" in session.tasks
     assert f"{prefix}__{schema}__CONTACT" not in session.tasks
-    assert session.log[0] == f'ALTER TASK IF EXISTS "LHT"."{prefix}_ROOT" SUSPEND'
+    assert session.log[0] == f'ALTER TASK IF EXISTS "{database}"."LHT"."{prefix}_ROOT" SUSPEND'
     assert session.log[-1].startswith("SELECT SYSTEM$TASK_DEPENDENTS_ENABLE")
 
     result = handlers.unschedule_sync_group(session, group)
