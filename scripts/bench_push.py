@@ -7,8 +7,12 @@ Each size runs in a fresh process (so peak RSS is per size); the Salesforce emul
 local warehouse (fakesnow's server, with LHT's local patches) run in two other processes, so
 the measured RSS is the push's own (Snowpark client + LHT). fakesnow answers a query with the
 whole result in one response (real Snowflake serves result chunks), so the script first
-reads the source once on its own and reports that growth separately from what the push adds
-beyond it. Prints one JSON line per size: seconds, rows/s, jobs, peak RSS, both growths.
+reads the source once on its own (its seconds: ``read s``) and reports that growth separately
+from what the push adds beyond it. Per size, in the same process and against the same
+emulator, the plain-ingest floor is measured too: the same CSV in one upsert job (create,
+upload, close, polled every 50 ms: ``ingest``), then its three result files read raw
+(``results``); ``LHT/fl`` = push seconds ÷ (ingest + results). Prints one row per size: push
+seconds, the floor, the ratio, jobs, CPU seconds and peak RSS of the pushing process.
 """
 
 # ruff: noqa: PLC0415  (each mode imports only what its process needs, after sys.path is set)
@@ -42,6 +46,10 @@ def _wait_for(port: int, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.2)
     raise SystemExit(f"emulator did not start on port {port}")
+
+
+CLIENT = ("lht-local-client-id", "lht-local-client-secret")
+TERMINAL = ("JobComplete", "Failed", "Aborted")
 
 
 def _rss_mb() -> float:
@@ -78,21 +86,25 @@ def run_one(rows: int, sf_port: int, configs: dict[str, Any]) -> dict[str, objec
     from lht.salesforce.bulk import PollPolicy
     from lht.salesforce.client import SalesforceClient
 
-    creds = Credentials(f"http://127.0.0.1:{sf_port}", "lht-local-client-id",
-                        "lht-local-client-secret")  # fmt: skip
-    client = SalesforceClient(creds, poll=PollPolicy(min_interval=0.2, max_interval=2))
+    base = f"http://127.0.0.1:{sf_port}"
+    client = SalesforceClient(Credentials(base, *CLIENT),
+                              poll=PollPolicy(min_interval=0.2, max_interval=2))  # fmt: skip
     session = _session(configs)
     table = f"BENCH_X_{rows}"
     session.sql(
         f"CREATE OR REPLACE TABLE {table} AS SELECT 'bench ' || seq4() AS NAME, "
-        "'BX-' || seq4() AS EXTERNAL_ID__C, 'text value ' || seq4() AS TEXT__C, "
+        f"'BX{rows}-' || seq4() AS EXTERNAL_ID__C, 'text value ' || seq4() AS TEXT__C, "
         "CAST(seq4() * 1.25 AS NUMBER(16,2)) AS AMOUNT__C "
         f"FROM TABLE(GENERATOR(ROWCOUNT => {int(rows)}))"
     ).collect()
     before = _rss_mb()
+    started = time.monotonic()
     for _ in session.sql(f"SELECT * FROM {table}").to_local_iterator():
         pass  # the stand-in sends a whole result in one response: measure that alone first
+    read_s = time.monotonic() - started
     after_read = _rss_mb()
+    floor = _floor(base, rows)
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     out = push_sobject(session, client, "X__c", "upsert", table,
                        options={"external_id_field": "External_Id__c"})  # fmt: skip
@@ -100,10 +112,47 @@ def run_one(rows: int, sf_port: int, configs: dict[str, Any]) -> dict[str, objec
     return {
         "rows": rows, "success": out["success"], "succeeded": out["succeeded"],
         "jobs": len(out["jobs"]), "seconds": round(seconds, 2),
+        "cpu_s": round(_cpu_seconds() - cpu, 2), "source_read_s": round(read_s, 2), **floor,
         "rows_per_s": round(rows / seconds), "peak_rss_mb": round(_rss_mb(), 1),
         "rss_growth_reading_source_mb": round(after_read - before, 1),
         "rss_growth_push_beyond_read_mb": round(_rss_mb() - after_read, 1), "error": out["error"],
     }  # fmt: skip
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _floor(base: str, rows: int) -> dict[str, float]:
+    """The plain-ingest floor: the same CSV (other keys, so it inserts as the push does) in
+    one upsert job — create, upload, close, polled every 50 ms — then its three result files
+    read raw. No source read, no rendering, no checks, nothing recorded."""
+    import requests
+
+    body = "Name,External_Id__c,Text__c,Amount__c\n" + "".join(
+        f"bench {i},FX{rows}-{i},text value {i},{i * 1.25:.2f}\n" for i in range(rows)
+    )
+    with requests.Session() as http:
+        form = {"grant_type": "client_credentials", "client_id": CLIENT[0],
+                "client_secret": CLIENT[1]}  # fmt: skip
+        token = http.post(f"{base}/services/oauth2/token", data=form, timeout=60).json()
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        jobs = f"{base}/services/data/v62.0/jobs/ingest"
+        started = time.monotonic()
+        spec = {"object": "X__c", "operation": "upsert", "externalIdFieldName": "External_Id__c",
+                "contentType": "CSV", "lineEnding": "LF"}  # fmt: skip
+        job = http.post(jobs, json=spec, timeout=60).json()["id"]
+        http.put(f"{jobs}/{job}/batches", data=body.encode(), timeout=600,
+                 headers={"Content-Type": "text/csv"}).raise_for_status()  # fmt: skip
+        http.patch(f"{jobs}/{job}", json={"state": "UploadComplete"}, timeout=60)
+        while http.get(f"{jobs}/{job}", timeout=600).json()["state"] not in TERMINAL:
+            time.sleep(0.05)
+        ingest_s = time.monotonic() - started
+        for name in ("successfulResults", "failedResults", "unprocessedrecords"):
+            http.get(f"{jobs}/{job}/{name}", timeout=600).raise_for_status()
+        results_s = time.monotonic() - started - ingest_s
+    return {"floor_ingest_s": round(ingest_s, 2), "floor_results_s": round(results_s, 2)}
 
 
 def _start_emulator(port: int) -> subprocess.Popen[bytes]:
@@ -129,8 +178,16 @@ def _push(size: int, sf_port: int, configs: str) -> bool:
                "--warehouse", configs]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, check=False)
     line = done.stdout.decode().strip().splitlines()[-1:] or ["{}"]
-    print(line[0], flush=True)
-    return done.returncode == 0 and json.loads(line[0]).get("success") is True
+    row = json.loads(line[0])
+    if done.returncode != 0 or row.get("success") is not True:
+        print(f"{size:>9} failed: {line[0][-300:]}", flush=True)
+        return False
+    floor = row["floor_ingest_s"] + row["floor_results_s"]
+    print(f"{size:>9}{row['seconds']:>8.2f}{row['floor_ingest_s']:>8.2f}"
+          f"{row['floor_results_s']:>9.2f}{row['seconds'] / floor:>8.2f}{row['jobs']:>6}"
+          f"{row['cpu_s']:>7.2f}{row['peak_rss_mb']:>8.0f}{row['source_read_s']:>8.2f}",
+          flush=True)  # fmt: skip
+    return True
 
 
 def main() -> int:
@@ -152,6 +209,8 @@ def main() -> int:
     warehouse = None
     try:
         warehouse, configs = _start_warehouse()
+        print(f"{'rows':>9}{'LHT s':>8}{'ingest':>8}{'results':>9}{'LHT/fl':>8}{'jobs':>6}"
+              f"{'CPU s':>7}{'RSS MB':>8}{'read s':>8}", flush=True)  # fmt: skip
         results = [_push(int(s), sf_port, configs) for s in args.sizes.split(",")]
     finally:
         for proc in (p for p in (warehouse, emulator) if p is not None):

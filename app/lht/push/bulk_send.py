@@ -1,7 +1,10 @@
 """The Bulk API 2.0 path of a push: upload chunks as ingest jobs, collect every result row.
 
-All chunks are uploaded and closed first (Salesforce processes them while the next one is
-rendered), then each job is awaited and its three result files read. Rows that failed with
+Job sizes double from :data:`FIRST_JOB_RECORDS` rows, so Salesforce works on the first job
+while the next ones are read from the warehouse, rendered and uploaded; each closed job is
+awaited (polled) on a background thread from the moment it is closed. Once all chunks are
+uploaded, each job's three result files are read in turn and recorded on the calling
+thread (the only one that uses the Snowpark session). Rows that failed with
 ``UNABLE_TO_LOCK_ROW`` are rebuilt from their echoed columns and sent once more in
 follow-up job(s); their second outcome is the one recorded. If sending stops half-way (an
 API error), the jobs already closed are still awaited and recorded before the error is
@@ -11,7 +14,9 @@ raised again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +33,20 @@ from lht.push.results import (
 )
 from lht.push.summary import Tally
 
-__all__ = ["BulkSender"]
+__all__ = ["FIRST_JOB_RECORDS", "BulkSender"]
 
 log = logging.getLogger(__name__)
+
+
+#: Rows in the first ingest job of a push; each next job may hold twice as many.
+FIRST_JOB_RECORDS = 10_000
 
 
 @dataclass
 class _Sent:
     job: Any
     records: int
+    waited: Future[str]  # the job polled to its end: the reason text for unprocessed rows
 
 
 class BulkSender:
@@ -77,7 +87,7 @@ class BulkSender:
     def _upload_all(self, lines: Iterable[bytes], sent: list[_Sent]) -> None:
         opts = self.plan.options
         for chunk in split_csv(self.plan.header_line, lines, opts.max_job_bytes,
-                               opts.max_job_records):  # fmt: skip
+                               opts.max_job_records, FIRST_JOB_RECORDS):  # fmt: skip
             job = self.sf.ingest_job(
                 self.plan.sobject, self.plan.operation, self.plan.external_id_field
             )
@@ -89,12 +99,12 @@ class BulkSender:
                 _abort_quietly(job)
                 raise
             self.tally.rows_sent += chunk.records
-            sent.append(_Sent(job, chunk.records))
+            sent.append(_Sent(job, chunk.records, _in_background(self._wait, job)))
             log.info("%s: job %s closed with %d row(s)", self.plan.sobject, job.id, chunk.records)
 
     def _collect(self, item: _Sent, retry_locks: bool) -> list[bytes]:
         job, match = item.job, self.plan.match_field
-        reason = self._wait(job)
+        reason = item.waited.result()
         accounted = 0
         for row in successful_rows(job.successful_results(), match, job.id):
             self._record(row)
@@ -133,6 +143,20 @@ class BulkSender:
             missing = expected - accounted
             log.warning("job %s: %d row(s) absent from every result file", job_id, missing)
             self.tally.unprocessed += missing
+
+
+def _in_background(wait: Callable[[Any], str], job: Any) -> Future[str]:
+    """Run ``wait(job)`` on a daemon thread (a failed push never waits on it at exit)."""
+    future: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(wait(job))
+        except BaseException as exc:  # thread boundary: raised again by future.result()
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=f"lht-push-wait-{job.id}", daemon=True).start()
+    return future
 
 
 def _abort_quietly(job: Any) -> None:

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
@@ -81,10 +82,15 @@ class _LineWriter:
 
 
 _local = threading.local()
+_NEEDS_QUOTES = re.compile(r'["\r\n]')  # and "," inside a cell (counted): csv would quote
 
 
 def csv_line(cells: Sequence[str]) -> bytes:
     """One CSV record (LF-terminated, minimal quoting) as UTF-8 bytes."""
+    text = ",".join(cells)
+    plain = text.count(",") == len(cells) - 1 and not _NEEDS_QUOTES.search(text)
+    if plain and (len(cells) != 1 or text):
+        return (text + "\n").encode("utf-8")  # what csv.writer writes for plain cells
     line = getattr(_local, "writer", None)
     if line is None:
         line = _local.writer = _LineWriter()

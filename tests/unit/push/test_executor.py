@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from push_builders import cols, contact_describe, request
-from push_fakes import FakeSalesforce, MemoryStore
+from push_fakes import FakeJob, FakeSalesforce, MemoryStore
 
 from lht.errors import (
     ConcurrentRunError,
@@ -13,6 +14,7 @@ from lht.errors import (
     SalesforceUnavailable,
     WarehouseError,
 )
+from lht.push import bulk_send
 from lht.push.executor import push
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -320,3 +322,28 @@ def test_push_unexpected_exception_records_failed_run_and_unknown_rows_then_rais
     assert row["ROWS_SENT"] == 3
     assert store.unknown == ["E0", "E1", "E2"]  # sent, answer never arrived
     assert store.locked_by is None
+
+
+def test_push_first_job_is_awaited_while_the_next_is_uploaded(monkeypatch):
+    monkeypatch.setattr(bulk_send, "FIRST_JOB_RECORDS", 2)
+    first_waiting, second_uploading = threading.Event(), threading.Event()
+    sf = FakeSalesforce(contact_describe())
+    job_class_wait, job_class_upload = FakeJob.wait, FakeJob.upload
+
+    def wait(job, **kwargs):
+        if job.id.endswith("1"):
+            first_waiting.set()
+            assert second_uploading.wait(timeout=5), "job 2 was not uploaded meanwhile"
+        return job_class_wait(job, **kwargs)
+
+    def upload(job, data):
+        if job.id.endswith("2"):
+            second_uploading.set()
+            assert first_waiting.wait(timeout=5), "job 1 was not awaited meanwhile"
+        return job_class_upload(job, data)
+
+    monkeypatch.setattr(FakeJob, "wait", wait)
+    monkeypatch.setattr(FakeJob, "upload", upload)
+    summary, sf = run(bulk_upsert(), upsert_store(9), sf)
+    assert [len(j.rows) for j in sf.jobs] == [2, 4, 3]  # sizes double from the first job
+    assert summary.success and summary.succeeded == 9

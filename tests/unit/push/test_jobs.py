@@ -66,3 +66,8 @@ def test_split_csv_is_lazy():
 )
 def test_choose_method_collections_only_up_to_threshold(rows, threshold, method):
     assert choose_method(rows, threshold) == method
+
+
+def test_split_csv_first_records_doubles_the_job_size_up_to_the_limit():
+    chunks = list(split_csv(HEADER, iter(lines(100)), 10**6, 40, first_records=5))
+    assert [c.records for c in chunks] == [5, 10, 20, 40, 25]

@@ -106,3 +106,21 @@ def test_row_hash_changes_with_content_and_boundaries():
 )
 def test_render_json_value_types(value, clear, expected):
     assert render_json_value(value, clear) == expected
+
+
+def test_csv_line_fast_path_writes_exactly_what_csv_writer_writes():
+    import csv
+    import io
+    import random
+
+    def reference(cells):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(cells)
+        return out.getvalue().encode("utf-8")
+
+    pieces = ["a", ",", '"', "\n", "\r", " ", "é", "", "x1", "\t", "#N/A"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
+                 for _ in range(rng.randint(1, 4))]  # fmt: skip
+        assert csv_line(cells) == reference(cells), cells
