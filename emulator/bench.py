@@ -5,8 +5,10 @@ query job over all Bulk-queryable Account fields, and prints: the time until the
 ``JobComplete`` (the one-time render) and the emulator's CPU seconds for it (a figure that other
 load on the machine does not inflate), the results download throughput over loopback (MB/s, all
 pages, the way a client reads them; plain and gzip-encoded), and the emulator process's memory
-(VmRSS before the job, VmHWM peak after the downloads), so flat memory can be checked.
-Not a test: it takes about a minute for a million rows and loads both cores.
+(VmRSS before the job, VmHWM peak after the downloads), so flat memory can be checked. With
+``--model-rate BYTES_PER_S`` it also downloads under the performance model (``bulk_model``): the
+locator walk against five parallel ``resultPages`` streams. Not a test: it takes about a minute
+for a million rows and loads both cores.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,11 +140,64 @@ def download(
             return Download(pages, records, size, time.perf_counter() - started)
 
 
+def parallel_download(
+    session: requests.Session, base: str, job_id: str, size: int, streams: int
+) -> Download:
+    """Read every page through ``resultPages`` with ``streams`` concurrent downloads (gzip)."""
+    url = f"{base}/services/data/{API}/jobs/query/{job_id}/resultPages"
+    started = time.perf_counter()
+    urls: list[str] = []
+    listing = session.get(url, params={"maxRecords": size}, timeout=TIMEOUT).json()
+    while True:
+        urls += [base + page["resultUrl"] for page in listing["resultPages"]]
+        if listing["done"]:
+            break
+        listing = session.get(base + listing["nextRecordsUrl"], timeout=TIMEOUT).json()
+
+    def fetch(page_url: str) -> tuple[int, int]:
+        with session.get(page_url, stream=True, timeout=TIMEOUT) as reply:
+            reply.raise_for_status()
+            size = sum(len(chunk) for chunk in reply.iter_content(chunk_size=1 << 20))
+            return int(reply.headers["Sforce-NumberOfRecords"]), size
+
+    with ThreadPoolExecutor(max_workers=streams) as pool:
+        results = list(pool.map(fetch, urls))
+    seconds = time.perf_counter() - started
+    return Download(len(urls), sum(r for r, _ in results), sum(b for _, b in results), seconds)
+
+
+def modelled(session: requests.Session, base: str, job_id: str, args: argparse.Namespace) -> str:
+    """Downloads under the performance model: the locator walk vs 5 parallel streams."""
+    knobs = {
+        "bulk.model_first_byte_seconds": args.model_first_byte,
+        "bulk.model_stream_bytes_per_second": args.model_rate,
+        "bulk.model_max_streams": 5,
+    }
+    session.post(f"{base}/__emulator/options", json=knobs, timeout=TIMEOUT).raise_for_status()
+    size = args.max_records or 50_000
+    walk = download(session, base, job_id, size, "gzip, deflate")
+    five = parallel_download(session, base, job_id, size, 5)
+    return (
+        f"model (first byte {args.model_first_byte} s, {args.model_rate / 1e6:g} MB/s per stream, "
+        f"cap 5): 1 stream {walk.seconds:.1f} s, 5 streams {five.seconds:.1f} s "
+        f"({walk.seconds / five.seconds:.1f}x), {five.pages} pages of {size} rows"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="Account rows (default 1M)")
     parser.add_argument(
         "--max-records", type=int, default=None, help="page size (default: server's)"
+    )
+    parser.add_argument(
+        "--model-rate",
+        type=int,
+        default=0,
+        help="also download under the performance model at this many bytes/s per stream",
+    )
+    parser.add_argument(
+        "--model-first-byte", type=float, default=0.5, help="model first-byte delay (s)"
     )
     args = parser.parse_args(argv)
     port = _free_port()
@@ -159,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             zipped = download(session, base, job_id, args.max_records, "gzip, deflate")
             peak = _memory_kb(process.pid, "VmHWM")
             rss_after = _memory_kb(process.pid, "VmRSS")
+            model_line = modelled(session, base, job_id, args) if args.model_rate else ""
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -175,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"emulator RSS after download: {rss_after / 1024:.0f} MB (peak VmHWM {peak / 1024:.0f} MB)"
     )
+    if model_line:
+        print(model_line)
     return 0
 
 

@@ -12,10 +12,12 @@ import email.parser
 import email.policy
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from emulator import bulk_ingest_work as work
 from emulator import bulk_jobs as jobs
+from emulator import bulk_model as model
 from emulator.bulk_ingest_rows import Column, RowFailure
 from emulator.bulk_query import LIST_PAGE_SIZE
 from emulator.bulk_query_work import RENDER_WAIT
@@ -243,7 +245,7 @@ def _apply(org: Any, job: jobs.BulkJob, values: dict[str, Any]) -> tuple[str, bo
     return record_id, False
 
 
-def _finish(org: Any, job: jobs.BulkJob) -> None:
+def _finish(org: Any, job: jobs.BulkJob, now: datetime) -> None:
     ingest: work.IngestWork = job.payload
     forced = str(org.options.get(jobs.FORCE_FAIL.name))
     if forced and not ingest.started:
@@ -253,6 +255,9 @@ def _finish(org: Any, job: jobs.BulkJob) -> None:
     work.start(job, lambda: work.process(job, org.schema, org.limits, write_row))
     if not ingest.done.wait(float(org.options.get(RENDER_WAIT.name))):
         return
+    rows = len(ingest.table.rows) if ingest.table is not None else 0
+    if not model.job_ready(org.options, job.started_at or job.created_date, rows, now):
+        return
     if ingest.error:
         jobs.fail(job, ingest.error)
     elif job.state == jobs.IN_PROGRESS:
@@ -261,7 +266,8 @@ def _finish(org: Any, job: jobs.BulkJob) -> None:
 
 def info(org: Any, req: Request, match: re.Match[str]) -> Response:
     job = _job(org, match)
-    jobs.advance(job, org.clock.now(), lambda j: _finish(org, j))
+    now = org.clock.now()
+    jobs.advance(job, now, lambda j: _finish(org, j, now))
     return json_response(info_view(job))
 
 

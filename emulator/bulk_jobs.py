@@ -92,6 +92,7 @@ class BulkJob:
     records_processed: int = 0
     records_failed: int = 0
     processing_ms: int = 0
+    started_at: datetime | None = None  # when it went InProgress
     payload: Any = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -205,6 +206,7 @@ def advance(job: BulkJob, now: datetime, finish: Callable[[BulkJob], None]) -> N
                 job.polls_upload_complete -= 1
                 return
             job.state = IN_PROGRESS
+            job.started_at = now
             job.touch(now)
         if job.state == IN_PROGRESS:
             if job.polls_in_progress > 0:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from emulator import bulk_jobs as jobs
+from emulator import bulk_model as model
 from emulator import bulk_query_work as work
 from emulator.bulk_results import decode_locator, page_chunks, page_gzip_chunks, plan_page
 from emulator.csvfmt import CsvDialect
@@ -26,7 +27,14 @@ PAGE_SIZE = register_option(
 LIST_PAGE_SIZE = register_option(
     "bulk.job_list_page_size", 1000, "Bulk job lists: jobs per page of GET /jobs/query|ingest."
 )
-RESULT_PAGES_PER_RESPONSE = 5
+NEXT_KEY = register_option(
+    "bulk.result_pages_next_key",
+    "nextRecordsUrl",
+    "resultPages: key of the next-listing URL; the docs' example says nextRecordsUrl, their "
+    "element table nextRecordUrl [docs disagree].",
+    choices=("nextRecordsUrl", "nextRecordUrl"),
+)
+RESULT_PAGES_PER_RESPONSE = 5  # "Returns up to five URIs in one response" (Get Parallel Results)
 _VERSION = jobs.VERSION_ROUTE
 _JOB = jobs.job_route("query")
 
@@ -63,7 +71,8 @@ def info(org: Any, req: Request, match: re.Match[str]) -> Response:
 
 
 def _poll(org: Any, job: jobs.BulkJob) -> None:
-    jobs.advance(job, org.clock.now(), lambda j: work.finish(j, org.limits, org.options))
+    now = org.clock.now()
+    jobs.advance(job, now, lambda j: work.finish(j, org.limits, org.options, now))
 
 
 def abort(org: Any, req: Request, match: re.Match[str]) -> Response:
@@ -150,12 +159,14 @@ def results(org: Any, req: Request, match: re.Match[str]) -> Response:
         "Sforce-Locator": page.next_locator or "null",
         "Sforce-NumberOfRecords": str(page.records),
     }
+    pace = model.download_pace(org)
     if _wants_gzip(org, req):
         # Pre-compressed blocks from the render (the server leaves encoded responses alone).
         headers["Content-Encoding"] = "gzip"
         headers["Vary"] = "Accept-Encoding"
-        return Response(status=200, headers=headers, chunks=page_gzip_chunks(result, page))
-    return Response(status=200, headers=headers, chunks=page_chunks(result, page))
+        chunks = page_gzip_chunks(result, page)
+        return Response(status=200, headers=headers, chunks=chunks, pace=pace)
+    return Response(status=200, headers=headers, chunks=page_chunks(result, page), pace=pace)
 
 
 def _wants_gzip(org: Any, req: Request) -> bool:
@@ -175,17 +186,18 @@ def result_pages(org: Any, req: Request, match: re.Match[str]) -> Response:
     suffix = f"maxRecords={size}" if "maxRecords" in req.query else ""
     urls: list[dict[str, str]] = []
     while len(urls) < RESULT_PAGES_PER_RESPONSE and (row < result.records or not urls):
-        params = "&".join(
-            p for p in (f"locator={work.encode_locator(row)}" * bool(row), suffix) if p
-        )
-        urls.append({"resultUrl": f"{base}/results" + (f"?{params}" if params else "")})
+        # every URL carries a locator, the first one too (as in the docs' example)
+        params = "&".join(p for p in (f"locator={work.encode_locator(row)}", suffix) if p)
+        urls.append({"resultUrl": f"{base}/results?{params}"})
         row += size
     done = row >= result.records
     next_params = "&".join(p for p in (f"locator={work.encode_locator(row)}", suffix) if p)
     return json_response(
         {
             "resultPages": urls,
-            "nextRecordsUrl": None if done else f"{base}/resultPages?{next_params}",
+            str(org.options.get(NEXT_KEY.name)): None
+            if done
+            else f"{base}/resultpages?{next_params}",  # lower case as in the docs' example
             "done": done,
         }
     )

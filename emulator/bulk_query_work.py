@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from emulator import bulk_jobs as jobs
+from emulator import bulk_model as model
 from emulator import soql
 from emulator.bulk_results import ResultFile, encode_locator, write_result_blocks
 from emulator.csvfmt import DELIMITERS, LINE_ENDINGS, CsvDialect, RowRenderer
@@ -219,11 +221,15 @@ def _cancellable(blocks: Any, cancelled: threading.Event) -> Any:
         yield block
 
 
-def finish(job: jobs.BulkJob, limits: Any, options: Any) -> None:
-    """Called by a poll once the timing knobs are spent: JobComplete, Failed, or still running."""
+def finish(job: jobs.BulkJob, limits: Any, options: Any, now: datetime) -> None:
+    """Called by a poll once the timing knobs are spent: JobComplete, Failed, or still running
+    (rendering, or under the performance model's job time)."""
     work: QueryWork = job.payload
     if not work.done.wait(float(options.get(RENDER_WAIT.name))):
         return  # still rendering: stays InProgress
+    records = work.result.records if work.result is not None else 0
+    if not model.job_ready(options, job.created_date, records, now):
+        return
     forced = str(options.get(jobs.FORCE_FAIL.name))
     if work.result is None and not work.error:
         work.error = "Failed to process query: the result could not be produced"  # render crashed

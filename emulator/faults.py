@@ -1,7 +1,8 @@
 """Fault injection rules, matched centrally for every endpoint (REST, Bulk, OAuth).
 
-A rule matches by method and path regex; it fires on the `nth` matching call and the `count - 1`
-matching calls after it (count 0 = every call from nth on). Kinds:
+A rule matches by method, path regex and (optional) query-string regex (searched in the raw
+query, e.g. `locator=MTAwMDA` picks one Bulk results page); it fires on the `nth` matching call and
+the `count - 1` matching calls after it (count 0 = every call from nth on). Kinds:
   status   – reply `status` with an empty body (or `body`), e.g. 500/502/503/420/429
   error    – reply `status` with a Salesforce error array (`error_code`, `message`)
   session  – 401 INVALID_SESSION_ID (and revoke the presented token when `revoke` is true)
@@ -27,6 +28,7 @@ TRANSPORT_KINDS = frozenset({"truncate", "slow", "reset"})
 class FaultRule:
     kind: str
     path: str = ".*"
+    query: str = ""
     method: str | None = None
     nth: int = 1
     count: int = 1
@@ -47,6 +49,7 @@ class FaultRule:
         if self.nth < 1 or self.count < 0:
             raise ValueError("fault nth must be >= 1 and count >= 0")
         re.compile(self.path)
+        re.compile(self.query)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
@@ -68,9 +71,11 @@ class _State:
     seen: int = 0
     fired: int = 0
     pattern: re.Pattern[str] = field(init=False)
+    query: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.pattern = re.compile(self.rule.path)
+        self.query = re.compile(self.rule.query)
 
 
 class Faults:
@@ -102,7 +107,7 @@ class Faults:
         with self._lock:
             return [dict(s.rule.to_json(), seen=s.seen, fired=s.fired) for s in self._rules]
 
-    def match(self, method: str, path: str) -> FaultRule | None:
+    def match(self, method: str, path: str, query: str = "") -> FaultRule | None:
         """The first rule that fires for this call (every matching rule counts the call)."""
         chosen: FaultRule | None = None
         with self._lock:
@@ -110,7 +115,7 @@ class Faults:
                 rule = state.rule
                 if rule.method and rule.method.upper() != method.upper():
                     continue
-                if not state.pattern.search(path):
+                if not state.pattern.search(path) or not state.query.search(query):
                     continue
                 state.seen += 1
                 in_window = state.seen >= rule.nth and (

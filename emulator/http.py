@@ -81,6 +81,7 @@ class Response:
     file: Path | None = None
     chunks: Iterable[bytes] | None = None
     fault: Any = None  # a transport-level FaultRule (truncate/slow/reset) applied by the server
+    pace: Any = None  # a bulk_model.Pace (slot, first-byte delay, byte rate) applied by the server
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers.items():

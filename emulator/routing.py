@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from emulator.faults import TRANSPORT_KINDS, FaultRule
 from emulator.http import Request, Response, SalesforceHttpError, empty_response, sf_error
@@ -118,7 +119,8 @@ class Router:
 
     def dispatch(self, org: Org, req: Request) -> Response:
         control = req.path.startswith(CONTROL_PREFIX)
-        fault = None if control else org.faults.match(req.method, req.path)
+        query = urlencode(req.query_list)
+        fault = None if control else org.faults.match(req.method, req.path, query)
         found = self.find(req.method, req.path)
         route = found[0] if isinstance(found, tuple) else None
         response, charged = self._run(org, req, found, fault)

@@ -46,6 +46,23 @@ class EmulatorServer(ThreadingHTTPServer):
         super().__init__(address, RequestHandler)
 
 
+_PACE_PIECE = 16 * 1024
+
+
+def _paced(pieces: Iterable[bytes], rate: int) -> Iterator[bytes]:
+    """`pieces` in slices of at most 16 KiB, each released once `rate` (bytes/s) allows it since
+    the stream started: n bytes take n / rate seconds, sent steadily rather than in bursts."""
+    started, released = time.monotonic(), 0
+    for piece in pieces:
+        for start in range(0, len(piece), _PACE_PIECE):
+            part = piece[start : start + _PACE_PIECE]
+            released += len(part)
+            wait = started + released / rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            yield part
+
+
 def _read_chunked(rfile: Any) -> bytes:
     parts: list[bytes] = []
     while True:
@@ -146,10 +163,18 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "slow" and fault.delay > 0:
             time.sleep(fault.delay)
+        slot = response.pace.slot if response.pace is not None else None
+        if slot is not None:
+            slot.acquire()
         try:
+            if response.pace is not None and response.pace.first_byte_seconds > 0:
+                time.sleep(response.pace.first_byte_seconds)
             self._write(req, response, fault)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
+        finally:
+            if slot is not None:
+                slot.release()
 
     def _reset_connection(self) -> None:
         self.close_connection = True
@@ -206,6 +231,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         limit = fault.after_bytes if fault is not None and fault.kind == "truncate" else None
         rate = fault.rate if fault is not None and fault.kind == "slow" else 0
+        if response.pace is not None and response.pace.bytes_per_second > 0:
+            model = response.pace.bytes_per_second
+            rate = min(rate, model) if rate else model
         self._send_content(content, length is None, limit, rate)
 
     def _send_content(
@@ -223,13 +251,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             pieces = [content]
         else:
             pieces = content
+        if rate > 0:
+            pieces = _paced(pieces, rate)
         sent = 0
         for whole in pieces:
             piece = whole
             if limit is not None and sent + len(piece) > limit:
                 piece = piece[: max(limit - sent, 0)]
             if piece:
-                self._send_piece(piece, chunked, rate)
+                self._send_piece(piece, chunked, rate > 0)
                 sent += len(piece)
             if limit is not None and sent >= limit:
                 self.wfile.flush()
@@ -239,11 +269,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _send_piece(self, piece: bytes, chunked: bool, rate: int) -> None:
+    def _send_piece(self, piece: bytes, chunked: bool, flush: bool) -> None:
         if chunked:
             self.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
         else:
             self.wfile.write(piece)
-        if rate > 0:
+        if flush:
             self.wfile.flush()
-            time.sleep(len(piece) / rate)

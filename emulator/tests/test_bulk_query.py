@@ -350,7 +350,9 @@ def test_result_pages_lists_page_urls(api: Api) -> None:
     listing = api.json("GET", f"{BASE}/jobs/query/{job_id}/resultPages", query={"maxRecords": 20})
     assert len(listing["resultPages"]) == 5
     assert listing["done"] is False
-    assert listing["nextRecordsUrl"].startswith(f"{BASE}/jobs/query/{job_id}/resultPages?")
+    # as in the docs' example: a locator on every URL, lower-case "resultpages" in the next URL
+    assert listing["nextRecordsUrl"].startswith(f"{BASE}/jobs/query/{job_id}/resultpages?")
+    assert all("locator=" in page["resultUrl"] for page in listing["resultPages"])
     url = listing["resultPages"][1]["resultUrl"]
     path, _, params = url.partition("?")
     query = dict(p.split("=") for p in params.split("&"))
