@@ -7,12 +7,16 @@ LHT.SALESFORCE_OAUTH}``), so the same call works in both places::
 
 Lookup order:
 
-1. Inside a Snowflake stored procedure: ``_snowflake.get_generic_secret_string(name)`` (the module
-   exists only there; it is imported on call, never at import time).
+1. Inside a Snowflake stored procedure or notebook: ``_snowflake.get_generic_secret_string(name)``
+   (the module exists only there; it is imported on call, never at import time).
 2. Environment variable ``LHT_SECRET_<NAME>`` (name upper-cased, ``-``/``.`` become ``_``).
 3. JSON file ``.lht/secrets.json`` in the working directory (or ``LHT_SECRETS_FILE``), an object
    mapping secret names to strings (a non-string value, e.g. the OAuth object, is returned as its
    JSON text).
+4. In a Snowflake Notebook without ``_snowflake`` (or where it refuses): ``st.secrets[name]``.
+
+:func:`salesforce_access_info` turns the Salesforce secret into the ``access_info`` dict of the
+legacy ``sync_sobject_intelligent`` API (for notebooks).
 
 Values are never logged; errors name the secret and where it was looked for, not its content.
 """
@@ -20,16 +24,25 @@ Values are never logged; errors name the secret and where it was looked for, not
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lht.errors import ConfigError
 
-__all__ = ["DEFAULT_SECRETS_FILE", "SALESFORCE_OAUTH", "env_var_name", "read_secret"]
+__all__ = [
+    "DEFAULT_SECRETS_FILE",
+    "SALESFORCE_OAUTH",
+    "AccessInfo",
+    "env_var_name",
+    "read_secret",
+    "salesforce_access_info",
+]
 
 #: Alias of the Salesforce Connected App secret (GENERIC_STRING object ``LHT.SALESFORCE_OAUTH``).
 SALESFORCE_OAUTH = "salesforce_oauth"
@@ -48,13 +61,19 @@ def read_secret(
         raise ConfigError(f"invalid secret name {name!r}")
     snowflake_module = _snowflake_module()
     if snowflake_module is not None:
-        return _from_snowflake(snowflake_module, name)
+        try:
+            return _from_snowflake(snowflake_module, name)
+        except ConfigError:
+            notebook = _from_streamlit(name)
+            if notebook is None:
+                raise
+            return notebook
     env = os.environ if environ is None else environ
     value = env.get(env_var_name(name))
     if value:
         return value
     path = Path(secrets_file or env.get("LHT_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
-    found = _from_file(path, name)
+    found = _from_file(path, name) or _from_streamlit(name)
     if found is not None:
         return found
     raise ConfigError(
@@ -77,6 +96,49 @@ def _from_snowflake(module: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"secret {name!r} is empty inside Snowflake")
     return value
+
+
+class AccessInfo(dict[str, str]):
+    """The ``access_info`` dict of :func:`lht.salesforce.intelligent_sync.sync_sobject_intelligent`
+    (``login_url``, ``client_id``, ``client_secret``) whose ``repr`` shows the login URL only,
+    so a notebook cell that displays it never prints the credentials."""
+
+    def __repr__(self) -> str:
+        return f"AccessInfo(login_url={self.get('login_url')!r}, client_id=…, client_secret=…)"
+
+    __str__ = __repr__
+
+
+def salesforce_access_info(secret_name: str = SALESFORCE_OAUTH) -> AccessInfo:
+    """``access_info`` for ``sync_sobject_intelligent`` from the bound OAuth secret.
+
+    In a Snowflake Notebook the secret is the one attached with ``ALTER NOTEBOOK ... SET
+    SECRETS = ('salesforce_oauth' = <db>.LHT.SALESFORCE_OAUTH)`` (README "Snowflake
+    Notebooks"); in a procedure the one snowflake.yml binds; locally ``LHT_SECRET_<NAME>`` or
+    ``.lht/secrets.json``. The JSON must hold ``login_url``, ``client_id`` and
+    ``client_secret`` (ConfigError naming what is missing, never the values)."""
+    from lht.salesforce.auth import Credentials  # noqa: PLC0415 - keeps lht.secrets light
+
+    creds = Credentials.from_json(read_secret(secret_name))
+    return AccessInfo(login_url=creds.login_url, client_id=creds.client_id,
+                      client_secret=creds.client_secret)  # fmt: skip
+
+
+def _from_streamlit(name: str) -> str | None:
+    """A Snowflake Notebook's attached secret through ``st.secrets[name]``, which Snowflake
+    documents for notebook code (docs.snowflake.com/en/user-guide/ui-snowsight/
+    notebooks-external-access); None when streamlit is not installed or has no such secret.
+    Boundary to streamlit: whatever it raises for a missing secret means "not here"."""
+    module = sys.modules.get("streamlit")
+    if module is None:
+        if importlib.util.find_spec("streamlit") is None:
+            return None
+        module = importlib.import_module("streamlit")
+    try:
+        value = module.secrets[name]
+    except Exception:  # boundary: streamlit raises several types for "no secrets here"
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def env_var_name(name: str) -> str:

@@ -1,13 +1,13 @@
 """CHECK_SETUP against the emulator and the embedded warehouse, through the procedure handler
 (session first, the Salesforce secret from the environment, as in Snowflake), on a fresh
 database made by sql/setup.sql's statements that the stand-in runs (database, schema LHT,
-stages, tables).
+stages, network rule, secret, integration, tables; roles and grants await #10).
 
-Injected: a wrong secret, a missing state table, an object in SYNC_CONFIG that the org does not
-have. Not yet here: the network-rule and task checks need the local Snowflake's network rules
-(#9) and tasks (#10); on the plain stand-in ``DESCRIBE NETWORK RULE`` is an HTTP 500 that the
-connector retries for ~30 s, so it is answered "not emulated" below, and SHOW TASKS fails fast
-(the tasks check then warns that it could not list them).
+Injected: a wrong secret, a network rule without the host, a missing state table, an object in
+SYNC_CONFIG that the org does not have. Not yet here: the suspended-task case needs the local
+Snowflake's tasks (#10); until then SHOW TASKS fails and the tasks check warns that it could not
+list them. The secret comes from the environment (the in-process stand-in for ``_snowflake``,
+which the local Snowflake's CALL runtime will provide).
 """
 
 from __future__ import annotations
@@ -26,18 +26,14 @@ from lht.cli.backends import LocalBackend
 from lht.cli.main import main
 from lht.cli.output import Output
 from lht.deploy.checks import COLUMNS
-from lht.deploy.probes import SessionProbe
-from lht.errors import WarehouseError
 from lht.orchestrate import config
 from lht.sync.options import SyncRequest
 from lht.sync.service import client_from_secret, run_sync
 from lht.warehouse import state_statements as sst
 from lht.warehouse.runner import StatementRunner
 from procedures import setup_check
+from tests.e2e.deployed_db import create_deployed_database
 from tests.e2e.test_orchestrate_procedures_e2e import TableSession
-from tests.sql.sqlfile import SAMPLE_VARS, load
-
-SETUP_KINDS = {"CREATE DATABASE", "CREATE SCHEMA", "CREATE STAGE", "CREATE TABLE"}
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +44,12 @@ def deployed(local_warehouse: Any, emu_server: Any) -> Iterator[Any]:
     creds = {"login_url": emu_server.base_url, "client_id": emu_server.client_id,
              "client_secret": emu_server.client_secret}  # fmt: skip
     session = local_warehouse.new_session()
-    database = f"LHT_CHECK_{uuid.uuid4().hex[:8].upper()}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LHT_SECRET_SALESFORCE_OAUTH", json.dumps(creds))
-        patch.setattr(SessionProbe, "network_rule_values", _not_emulated)
         try:
-            for statement in load("setup.sql", {**SAMPLE_VARS, "database": database}):
-                if statement.kind in SETUP_KINDS:
-                    session.sql(statement.text).collect()
-            session.sql(f"USE SCHEMA {database}.LHT").collect()
+            create_deployed_database(session, emu_server.base_url, {
+                "SF_CLIENT_ID": emu_server.client_id, "SF_CLIENT_SECRET": emu_server.client_secret,
+            }, "LHT_CHECK")  # fmt: skip
             request = SyncRequest("Account", "RAW", "ACCOUNTS")
             result = run_sync(session, client_from_secret(), request)
             assert result["success"], result["error"]
@@ -71,10 +64,6 @@ def _no_faults(emu_server: Any) -> None:
     emu_server.org.faults.clear()  # a fault rule left by another module must not leak here
 
 
-def _not_emulated(_self: Any) -> list[str]:
-    raise WarehouseError("DESCRIBE NETWORK RULE is not emulated by the plain stand-in")
-
-
 def _check(session: Any) -> dict[str, dict[str, Any]]:
     frame = setup_check.check_setup(TableSession(session))
     assert frame["columns"] == list(COLUMNS)
@@ -85,16 +74,19 @@ def _statuses(rows: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {name: row["STATUS"] for name, row in rows.items()}
 
 
-HEALTHY = {"secret": "OK", "token": "OK", "network_rule": "FAIL", "describe": "OK", "query": "OK",
+HEALTHY = {"secret": "OK", "token": "OK", "network_rule": "OK", "describe": "OK", "query": "OK",
            "stage": "WARN", "state_tables": "OK", "sync_config": "OK", "tasks": "WARN",
            "api_usage": "OK"}  # fmt: skip
 
 
-def test_check_setup_deployed_database_passes_what_the_stand_in_can_show(deployed: Any) -> None:
+def test_check_setup_deployed_database_passes_what_the_stand_in_can_show(
+    deployed: Any, emu_server: Any
+) -> None:
     rows = _check(deployed)
 
     assert _statuses(rows) == HEALTHY
-    assert "not emulated" in rows["network_rule"]["DETAIL"]  # #9 brings real network rules
+    host = emu_server.base_url.removeprefix("http://")
+    assert rows["network_rule"]["DETAIL"] == f"LHT.SALESFORCE_API allows {host}"
     assert "REMOVE did not" in rows["stage"]["DETAIL"]  # the stand-in has no REMOVE
     assert "could not list tasks" in rows["tasks"]["DETAIL"]  # #10 brings tasks
     assert "1 entries name queryable objects" in rows["sync_config"]["DETAIL"]
@@ -114,6 +106,20 @@ def test_check_setup_wrong_secret_fails_the_token_and_never_shows_it(
     for name in ("describe", "query", "sync_config", "api_usage"):
         assert rows[name]["STATUS"] == "WARN" and "not checked" in rows[name]["DETAIL"], name
     assert wrong not in json.dumps(rows)
+
+
+def test_check_setup_rule_without_the_host_fails_naming_it(deployed: Any, emu_server: Any) -> None:
+    rule = "ALTER NETWORK RULE LHT.SALESFORCE_API SET VALUE_LIST = ({})"
+    deployed.sql(rule.format("'other.my.salesforce.com:443'")).collect()
+    try:
+        rows = _check(deployed)
+    finally:
+        deployed.sql(rule.format(f"'{emu_server.base_url.removeprefix('http://')}'")).collect()
+
+    host = emu_server.base_url.removeprefix("http://")
+    assert rows["network_rule"]["STATUS"] == "FAIL"
+    assert f"not {host} (the login_url host)" in rows["network_rule"]["DETAIL"]
+    assert _statuses(rows) == {**HEALTHY, "network_rule": "FAIL"}
 
 
 def test_check_setup_missing_state_table_fails_naming_it(deployed: Any) -> None:
@@ -139,18 +145,29 @@ def test_check_setup_sync_config_entry_for_an_unknown_object_fails(deployed: Any
     assert "RAW.NOPE: Nope__c does not exist" in rows["sync_config"]["DETAIL"]
 
 
-def test_lht_check_prints_every_check_and_exits_one_on_a_fail(deployed: Any) -> None:
+def _lht_check(session: Any) -> tuple[int, str]:
     @contextmanager
     def backend(connection: str | None, data_dir: str) -> Iterator[LocalBackend]:
         assert connection is None
-        yield LocalBackend(lambda: deployed)
+        yield LocalBackend(lambda: session)
 
     stdout, stderr = io.StringIO(), io.StringIO()
     out = Output(stdout, stderr, terminal=False)
     out.console.width = 400
-    code = main(["check"], backend=backend, out=out)
+    return main(["check"], backend=backend, out=out), stdout.getvalue()
 
-    assert code == 1  # network_rule FAILs on the plain stand-in (see the module docstring)
-    text = stdout.getvalue()
+
+def test_lht_check_prints_every_check_and_exits_one_only_on_a_fail(
+    deployed: Any, emu_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, text = _lht_check(deployed)
+
+    assert code == 0
     for name, status in HEALTHY.items():
         assert re.search(rf"{name}\s+│\s+{status}\s+│", text), name
+
+    creds = {"login_url": emu_server.base_url, "client_id": emu_server.client_id,
+             "client_secret": "wrong"}  # fmt: skip
+    monkeypatch.setenv("LHT_SECRET_SALESFORCE_OAUTH", json.dumps(creds))
+    code, text = _lht_check(deployed)
+    assert code == 1 and re.search(r"token\s+│\s+FAIL\s+│", text)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lht.errors import ConfigError
-from lht.secrets import env_var_name, read_secret
+from lht.secrets import env_var_name, read_secret, salesforce_access_info
 
 OAUTH = {"login_url": "https://acme.my.salesforce.com", "client_id": "id", "client_secret": "s3"}
 
@@ -109,3 +109,52 @@ def test_read_secret_unbound_inside_snowflake_is_a_config_error_naming_only_the_
     with pytest.raises(ConfigError, match="'salesforce_oauth' is not readable") as info:
         read_secret("salesforce_oauth")
     assert "hunter2" not in str(info.value)
+
+
+def _fake_snowflake(monkeypatch: pytest.MonkeyPatch, secrets: dict[str, str]) -> None:
+    fake = types.ModuleType("_snowflake")
+
+    def get_generic_secret_string(name: str) -> str:
+        if name not in secrets:
+            raise ValueError(f"secret {name} is not bound")
+        return secrets[name]
+
+    fake.get_generic_secret_string = get_generic_secret_string  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "_snowflake", fake)
+
+
+def test_salesforce_access_info_from_the_bound_secret_masks_its_repr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    creds = {"login_url": "https://acme.my.salesforce.com/", "client_id": "3MVG9id",
+             "client_secret": "s3cr3t-value"}  # fmt: skip
+    _fake_snowflake(monkeypatch, {"salesforce_oauth": json.dumps(creds)})
+
+    info = salesforce_access_info()
+
+    assert info == {**creds, "login_url": "https://acme.my.salesforce.com"}
+    assert "s3cr3t-value" not in repr(info) and "s3cr3t-value" not in str(info)
+    assert "3MVG9id" not in repr(info) and "acme.my.salesforce.com" in repr(info)
+
+
+def test_salesforce_access_info_names_missing_keys_not_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_snowflake(monkeypatch, {"salesforce_oauth": json.dumps({"client_secret": "xyz123"})})
+
+    with pytest.raises(ConfigError, match="login_url, client_id") as info:
+        salesforce_access_info()
+    assert "xyz123" not in str(info.value)
+
+
+def test_read_secret_in_a_notebook_falls_back_to_streamlit_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_snowflake(monkeypatch, {})  # _snowflake present but the alias is not bound there
+    streamlit = types.ModuleType("streamlit")
+    streamlit.secrets = {"salesforce_oauth": "from-st-secrets"}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "streamlit", streamlit)
+
+    assert read_secret("salesforce_oauth") == "from-st-secrets"
+    with pytest.raises(ConfigError, match="'other' is not readable"):
+        read_secret("other")
