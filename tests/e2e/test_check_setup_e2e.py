@@ -118,7 +118,8 @@ def test_check_setup_rule_without_the_host_fails_naming_it(deployed: Any, emu_se
 
     host = emu_server.base_url.removeprefix("http://")
     assert rows["network_rule"]["STATUS"] == "FAIL"
-    assert f"not {host} (the login_url host)" in rows["network_rule"]["DETAIL"]
+    assert f"not {host} (the login_url and instance_url host)" in rows["network_rule"]["DETAIL"]
+    assert "SF_LOGIN_URL=" in rows["network_rule"]["HOW_TO_FIX"]
     assert _statuses(rows) == {**HEALTHY, "network_rule": "FAIL"}
 
 

@@ -165,15 +165,19 @@ def _network_rule(
     wanted = {"login_url": host_port(creds.login_url, "login_url")}
     if instance:
         wanted["instance_url"] = host_port(instance, "instance_url")
-    missing = {k: v for k, v in wanted.items() if not rule_allows(values, v)}
+    missing: dict[str, list[str]] = {}  # host:port → which URLs need it
+    for what, host in wanted.items():
+        if not rule_allows(values, host):
+            missing.setdefault(host, []).append(what)
     allowed = ", ".join(values) or "nothing"
     if not missing:
         return CheckResult("network_rule", "OK", f"LHT.SALESFORCE_API allows {allowed}")
     detail = f"LHT.SALESFORCE_API allows {allowed}; not " + ", ".join(
-        f"{host} (the {what} host)" for what, host in missing.items()
+        f"{host} (the {' and '.join(whats)} host)" for host, whats in missing.items()
     )
-    fix = ("set SF_INSTANCE_URL=" + str(instance) if "instance_url" in missing
-           else "check SF_LOGIN_URL") + " and " + _DEPLOY  # fmt: skip
+    needs = [what for whats in missing.values() for what in whats]
+    fix = (f"set SF_LOGIN_URL={creds.login_url}" if "login_url" in needs
+           else f"set SF_INSTANCE_URL={instance}") + " and " + _DEPLOY  # fmt: skip
     return CheckResult("network_rule", "FAIL", detail, fix)
 
 

@@ -177,6 +177,14 @@ def test_rule_without_the_login_host_fails_even_when_the_token_failed() -> None:
     assert results["token"].status == "FAIL" and "network rule" in results["token"].how_to_fix
     assert results["network_rule"].status == "FAIL"
     assert "acme.my.salesforce.com:443 (the login_url host)" in results["network_rule"].detail
+    assert "SF_LOGIN_URL=https://acme.my.salesforce.com" in results["network_rule"].how_to_fix
+
+
+def test_rule_missing_a_host_both_urls_share_names_it_once() -> None:
+    result = run(wh=FakeWarehouse(rule=["other.my.salesforce.com:443"]))["network_rule"]
+
+    assert result.detail.endswith("not acme.my.salesforce.com:443 (the login_url and "
+                                  "instance_url host)")  # fmt: skip
 
 
 def test_missing_network_rule_is_a_fail_row_not_an_exception() -> None:
