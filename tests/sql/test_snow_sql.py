@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.sql.sqlfile import ROOT, SAMPLE_VARS, SQL_DIR, kind_of, split
+from tests.sql.sqlfile import ROOT, SAMPLE_ENV, SAMPLE_VARS, SQL_DIR, kind_of, split
 
 SNOW = ROOT / ".venv-snow" / "bin" / "snow"
 EXECUTED_KINDS = {"CREATE DATABASE", "CREATE SCHEMA", "CREATE STAGE", "CREATE TABLE"}
@@ -25,13 +25,16 @@ EXECUTED_KINDS = {"CREATE DATABASE", "CREATE SCHEMA", "CREATE STAGE", "CREATE TA
 pytestmark = pytest.mark.skipif(not SNOW.exists(), reason=".venv-snow missing (scripts/_env.sh)")
 
 
-def _snow_sql(port: int, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _snow_sql(
+    port: int, home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     connection = ["--temporary-connection", "--account", "fakesnow", "--user", "lht_local"]
     connection += ["--host", "127.0.0.1", "--port", str(port), "--protocol", "http"]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "SNOWFLAKE_HOME": str(home),
         "SNOWFLAKE_PASSWORD": "local",  # the stand-in accepts any credentials
+        **(env or {}),
     }
     return subprocess.run(
         [str(SNOW), "sql", *args, *connection, "--format", "json"],
@@ -69,3 +72,37 @@ def test_snow_sql_file_with_variables_creates_lht_objects(
     assert listed.returncode == 0, listed.stderr[-2000:]
     tables = [row["TABLE_NAME"] for row in json.loads(listed.stdout)]
     assert {"SYNC_STATE", "SYNC_RUNS", "SYNC_LOCKS"} <= set(tables)
+
+
+#: Roles and grants need the local Snowflake's roles (#10); everything else of setup.sql runs.
+_NOT_YET = ("CREATE ROLE", "GRANT")
+
+
+def _setup_without_roles(tmp_path: Path) -> Path:
+    raw = (SQL_DIR / "setup.sql").read_text(encoding="utf-8")
+    kept = [s for s in split(raw) if not kind_of(s).startswith(_NOT_YET)]
+    script = tmp_path / "setup_no_roles.sql"
+    script.write_text(";\n".join(kept) + ";\n", encoding="utf-8")
+    return script
+
+
+def test_snow_sql_setup_reads_credentials_from_the_environment_not_argv(
+    local_warehouse: Any, tmp_path: Path
+) -> None:
+    """snow renders <% ctx.env.SF_CLIENT_SECRET %> from its environment (and refuses to run
+    without it); every statement of setup.sql but roles/grants runs on the local Snowflake."""
+    database = f"LHT_SNOWENV_{uuid.uuid4().hex[:6].upper()}"
+    values = {**SAMPLE_VARS, "database": database, "sf_network_hosts": "'127.0.0.1:5555'"}
+    variables = [arg for name, value in values.items() for arg in ("-D", f"{name}={value}")]
+    port = local_warehouse.connection_parameters["port"]
+    script = _setup_without_roles(tmp_path)
+
+    missing = _snow_sql(port, tmp_path, "-f", str(script), *variables)
+    first = _snow_sql(port, tmp_path, "-f", str(script), *variables, env=SAMPLE_ENV)
+    rule = _snow_sql(port, tmp_path, "-q", f"DESCRIBE NETWORK RULE {database}.LHT.SALESFORCE_API")
+
+    assert missing.returncode != 0 and "SQL rendering error" in missing.stderr
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    assert rule.returncode == 0, rule.stderr[-2000:]
+    assert json.loads(rule.stdout)[0]["value_list"] == "127.0.0.1:5555"
+    assert SAMPLE_ENV["SF_CLIENT_SECRET"] not in first.stdout + first.stderr
