@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
@@ -109,10 +110,6 @@ def test_render_json_value_types(value, clear, expected):
 
 
 def test_csv_line_fast_path_writes_exactly_what_csv_writer_writes():
-    import csv
-    import io
-    import random
-
     def reference(cells):
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow(cells)
