@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from emulator.deletelog import purge_delete_log
 from emulator.faults import FaultRule
 from emulator.http import Request, Response, SalesforceHttpError, json_response
 from emulator.mutations import mutate
 from emulator.options import registered_options, set_option_or_400
-from emulator.replication import purge_delete_log
 from emulator.routing import Router
 from emulator.schema import FieldDef
 from emulator.writes import RecordError, RecordRule, parse_datetime

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulator import mutations, replication
+from emulator import deletelog, mutations
 from emulator.auth import AuthState
 from emulator.catalog import DEFAULT_COUNTS, build_schema
 from emulator.clock import Clock
@@ -282,8 +282,8 @@ class Org(WriteMixin):
         return data.record(index, fields)
 
     def purge_delete_log(self, sobject: str, before: datetime | None = None) -> int:
-        """`emulator.replication.purge_delete_log` on this org."""
-        return replication.purge_delete_log(self, sobject, before)
+        """`emulator.deletelog.purge_delete_log` on this org."""
+        return deletelog.purge_delete_log(self, sobject, before)
 
     def mutate(self, sobject: str, action: str, **kwargs: Any) -> list[str]:
         """`emulator.mutations.mutate` on this org (kwargs: ids=, count=, values=)."""

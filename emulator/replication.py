@@ -24,6 +24,7 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from emulator.deletelog import deleted_entries, earliest_date_available
 from emulator.http import Request, Response, SalesforceHttpError, json_response
 from emulator.options import register_option
 from emulator.pruning import candidate_indices
@@ -37,12 +38,6 @@ if TYPE_CHECKING:
 
 register_option(
     "replication.updated_days", 30, "How far back GET .../updated accepts `start` (days)."
-)
-register_option(
-    "replication.deleted_days",
-    15,
-    "How long the delete log keeps an entry, and how far back GET .../deleted accepts `start` "
-    "(days).",
 )
 register_option(
     "replication.max_ids",
@@ -105,45 +100,6 @@ def _check_count(org: Org, count: int) -> None:
             f"More than {limit} ids in the requested window: choose start and end dates that "
             "are closer together",
         )
-
-
-def earliest_date_available(org: Org, sobject: str) -> datetime:
-    """Start of the delete log's coverage: now - retention, or its last purge if later."""
-    data = org.data(sobject)
-    retention = _minute(
-        org.clock.now() - timedelta(days=int(org.options["replication.deleted_days"]))
-    )
-    purged = data.log_purged_before
-    return max(retention, _minute(purged)) if purged is not None else retention
-
-
-def deleted_entries(
-    org: Org, sobject: str, start: datetime, end: datetime
-) -> list[tuple[str, datetime]]:
-    """(id, deletedDate) of the delete-log entries in [start, end], oldest first; entries past
-    the retention are dropped from the log."""
-    with org.lock:
-        data = org.data(sobject)
-        cutoff = org.clock.now() - timedelta(days=int(org.options["replication.deleted_days"]))
-        for index in [i for i, when in data.delete_log.items() if when < cutoff]:
-            del data.delete_log[index]
-        rows = [(when, i) for i, when in data.delete_log.items() if start <= when <= end]
-    return [(data.make_id(i), when) for when, i in sorted(rows)]
-
-
-def purge_delete_log(org: Org, sobject: str, before: datetime | None = None) -> int:
-    """Empty the object's delete log up to `before` (default: now), as Salesforce's background
-    purge or an administrator emptying the Recycle Bin does; `earliestDateAvailable` moves to
-    `before`. Returns the number of entries removed."""
-    with org.lock:
-        data = org.data(sobject)
-        cut = before or org.clock.now()
-        gone = [i for i, when in data.delete_log.items() if when < cut]
-        for index in gone:
-            del data.delete_log[index]
-        if data.log_purged_before is None or cut > data.log_purged_before:
-            data.log_purged_before = cut
-        return len(gone)
 
 
 def updated(org: Org, req: Request, match: re.Match[str]) -> Response:

@@ -4,7 +4,7 @@ Rows 0..count-1 exist virtually (values from datagen). Any row that was changed 
 `overlay` (full value dict); inserted rows get indices from INSERT_BASE upwards; hard-deleted
 (purged) rows are remembered in `purged`; soft-deleted rows live in the overlay with IsDeleted=true.
 Every delete (soft or hard) is also written to `delete_log` (index -> deletedDate), which
-GET .../deleted reads (`emulator/replication.py`).
+GET .../deleted reads (`emulator/deletelog.py`).
 """
 
 from __future__ import annotations
