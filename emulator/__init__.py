@@ -17,13 +17,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from emulator.auth import (
+from emulator.core.auth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
 )
-from emulator.org import Org
+from emulator.core.faults import FaultRule
+from emulator.core.org import Org
+from emulator.core.schema import FieldDef
+from emulator.core.writes import RecordError, RecordRule
 from emulator.routes import build_router
 from emulator.server import EmulatorServer
 
@@ -33,7 +36,11 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
     "Emulator",
+    "FaultRule",
+    "FieldDef",
     "Org",
+    "RecordError",
+    "RecordRule",
 ]
 log = logging.getLogger(__name__)
 CERT_HOSTS = (

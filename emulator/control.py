@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.deletelog import purge_delete_log
-from emulator.faults import FaultRule
+from emulator.core.deletelog import purge_delete_log
+from emulator.core.faults import FaultRule
+from emulator.core.mutations import mutate
+from emulator.core.options import registered_options, set_option_or_400
+from emulator.core.schema import FieldDef
+from emulator.core.writes import RecordError, RecordRule, parse_datetime
 from emulator.http import Request, Response, SalesforceHttpError, json_response
-from emulator.mutations import mutate
-from emulator.options import registered_options, set_option_or_400
 from emulator.routing import Router
-from emulator.schema import FieldDef
-from emulator.writes import RecordError, RecordRule, parse_datetime
 
 if TYPE_CHECKING:
-    from emulator.org import Org
+    from emulator.core.org import Org
 
 P = "/__emulator"
 _FIELD_KEYS = {

@@ -11,14 +11,14 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from emulator.auth import ORG_ID_15, Token
+from emulator.core.auth import ORG_ID_15, Token
+from emulator.core.ids import make_id, to_18
+from emulator.core.options import register_option
 from emulator.http import Request, Response, json_response
-from emulator.ids import make_id, to_18
-from emulator.options import register_option
 from emulator.routing import Router
 
 if TYPE_CHECKING:
-    from emulator.org import Org
+    from emulator.core.org import Org
 
 register_option(
     "auth.invalid_client_status",

@@ -6,16 +6,13 @@ import importlib
 import logging
 from types import ModuleType
 
-from emulator import (
-    control,
-    oauth,
-    replication,
-    rest_collections,
-    rest_composite,
-    rest_meta,
-    rest_query,
-    rest_records,
-)
+from emulator import control, oauth
+from emulator.rest import collections as rest_collections
+from emulator.rest import composite as rest_composite
+from emulator.rest import meta as rest_meta
+from emulator.rest import query as rest_query
+from emulator.rest import records as rest_records
+from emulator.rest import replication
 from emulator.routing import Router
 
 log = logging.getLogger(__name__)
@@ -29,7 +26,7 @@ CORE_MODULES: tuple[ModuleType, ...] = (
     rest_composite,
     control,
 )
-OPTIONAL_MODULES = ("emulator.bulk_query", "emulator.bulk_ingest")
+OPTIONAL_MODULES = ("emulator.bulk.query", "emulator.bulk.ingest")
 
 
 def _optional(name: str) -> ModuleType | None:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from emulator.faults import TRANSPORT_KINDS, FaultRule
+from emulator.core.faults import TRANSPORT_KINDS, FaultRule
+from emulator.core.options import register_option
+from emulator.core.reqlog import body_preview, redact_headers, redact_query
+from emulator.core.writes import RecordError
 from emulator.http import Request, Response, SalesforceHttpError, empty_response, sf_error
-from emulator.options import register_option
-from emulator.reqlog import body_preview, redact_headers, redact_query
-from emulator.writes import RecordError
 
 if TYPE_CHECKING:
-    from emulator.org import Org
+    from emulator.core.org import Org
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Org", Request, re.Match[str]], Response]

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from emulator.faults import FaultRule
+from emulator.core.faults import FaultRule
+from emulator.core.options import register_option
 from emulator.http import Headers, Request, Response, parse_api_version
-from emulator.options import register_option
 
 if TYPE_CHECKING:
-    from emulator.org import Org
+    from emulator.core.org import Org
     from emulator.routing import Router
 
 log = logging.getLogger(__name__)

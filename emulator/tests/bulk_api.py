@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from emulator import bulk_ingest, bulk_query
+from emulator.bulk import ingest as bulk_ingest
+from emulator.bulk import query as bulk_query
+from emulator.core.org import Org
 from emulator.http import Headers, Request, Response, parse_api_version
-from emulator.org import Org
 from emulator.routing import Router
 
 

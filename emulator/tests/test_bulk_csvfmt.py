@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from emulator.csvfmt import (
+from emulator.bulk.csvfmt import (
     CsvDialect,
     IngestCsvError,
     RowRenderer,

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from emulator import Emulator
-from emulator.faults import FaultRule
+from emulator.core.faults import FaultRule
 
 API = "/services/data/v62.0"
 SOQL = "SELECT Id, Name, Description, AnnualRevenue, CreatedDate FROM Account"

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from emulator.ids import make_id
-from emulator.org import Org
+from emulator.core.ids import make_id
+from emulator.core.org import Org
+from emulator.core.writes import RecordRule
 from emulator.soql import parse
 from emulator.tests.bulk_api import Api
-from emulator.writes import RecordRule
 
 FIXTURES = Path("/work/shared/fixtures/salesforce/bulk2")
 BASE = "/services/data/v62.0"

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from emulator.bulk_ingest_rows import RowFailure, map_columns, row_values
+from emulator.bulk.csvfmt import IngestCsvError
+from emulator.bulk.ingest_rows import RowFailure, map_columns, row_values
 from emulator.catalog import build_schema
-from emulator.csvfmt import IngestCsvError
 
 SCHEMA = build_schema()
 X = SCHEMA.get("X__c")

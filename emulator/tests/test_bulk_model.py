@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from emulator import Emulator
-from emulator.org import Org
+from emulator.core.org import Org
 from emulator.tests.bulk_api import Api
 from emulator.tests.helpers import API, Client
 from emulator.tests.test_bulk_ingest import run_job

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from emulator.core.ids import make_id
+from emulator.core.org import Org
 from emulator.http import Response, SalesforceHttpError
-from emulator.ids import make_id
-from emulator.org import Org
 from emulator.soql import parse
 from emulator.tests.bulk_api import Api
 

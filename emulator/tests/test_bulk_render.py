@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from emulator import soql
-from emulator.bulk_query_work import column_types
-from emulator.csvfmt import CsvDialect, RowRenderer
-from emulator.org import Org
+from emulator.bulk.csvfmt import CsvDialect, RowRenderer
+from emulator.bulk.query_work import column_types
+from emulator.core.org import Org
 
 
 @pytest.fixture(scope="module")

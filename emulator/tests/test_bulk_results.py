@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.bulk_gzip import crc32_combine, deflate_piece
-from emulator.bulk_results import (
+from emulator.bulk.deflate import crc32_combine, deflate_piece
+from emulator.bulk.results import (
     decode_locator,
     encode_locator,
     page_chunks,

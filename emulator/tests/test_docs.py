@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emulator.options import registered_options
+from emulator.core.options import registered_options
 from emulator.routes import build_router
 
 DOC = (Path(__file__).resolve().parents[1] / "COVERAGE.md").read_text()

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from emulator import Emulator
-from emulator.faults import FaultRule
+from emulator.core.faults import FaultRule
 from emulator.tests.helpers import API, TIMEOUT, Client
 
 

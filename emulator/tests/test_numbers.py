@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emulator.org import Org
+from emulator.core.org import Org
 from emulator.soql import parse
 from emulator.tests.bulk_api import Api
 from emulator.tests.test_bulk_ingest import run_job

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from emulator.ids import checksum, make_id, parse_id
-from emulator.org import Org
-from emulator.schema import FieldDef
+from emulator.core.ids import checksum, make_id, parse_id
+from emulator.core.org import Org
+from emulator.core.schema import FieldDef
+from emulator.core.writes import RecordError, RecordRule
+from emulator.rest.values import render_record, render_records
 from emulator.soql import parse
-from emulator.values import render_record, render_records
-from emulator.writes import RecordError, RecordRule
 
 
 @pytest.fixture

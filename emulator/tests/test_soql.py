@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from emulator.catalog import build_schema
+from emulator.core.org import Org
+from emulator.core.query_exec import date_range
 from emulator.http import SalesforceHttpError
-from emulator.org import Org
-from emulator.query_exec import date_range
 from emulator.soql import parse
-from emulator.soql_ast import And, Cmp, DateLiteral, InList, Like, Not, Or
+from emulator.soql.syntax import And, Cmp, DateLiteral, InList, Like, Not, Or
 
 SCHEMA = build_schema()
 

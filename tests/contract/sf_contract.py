@@ -50,15 +50,15 @@ def make_client(
 
 
 def add_fault(emu: Any, **rule: Any) -> Any:
-    """Install an emulator fault rule (see emulator/faults.py for kinds)."""
-    from emulator.faults import FaultRule  # noqa: PLC0415 - optional test dependency
+    """Install an emulator fault rule (see emulator/core/faults.py for kinds)."""
+    from emulator import FaultRule  # noqa: PLC0415 - optional test dependency
 
     return emu.org.faults.add(FaultRule(**rule))
 
 
 def add_record_rule(emu: Any, **rule: Any) -> Any:
-    """Make matching records fail with a record-level error (emulator/writes.py)."""
-    from emulator.writes import RecordRule  # noqa: PLC0415 - optional test dependency
+    """Make matching records fail with a record-level error (emulator/core/writes.py)."""
+    from emulator import RecordRule  # noqa: PLC0415 - optional test dependency
 
     return emu.org.add_rule(RecordRule.from_json(rule))
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from emulator.faults import FaultRule
-from emulator.writes import RecordRule
+from emulator import FaultRule, RecordRule
 from lht.push.service import push_sobject
 from lht.salesforce.auth import Credentials
 from lht.salesforce.bulk import PollPolicy

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.schema import FieldDef
+from emulator import FieldDef
 
 METHOD_OPTIONS = {
     "regular_api": {},

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from emulator.faults import FaultRule
+from emulator import FaultRule
 from lht.errors import ConfigError, WarehouseError
 from lht.orchestrate.config import set_config
 from lht.state.bootstrap import ensure_state_tables

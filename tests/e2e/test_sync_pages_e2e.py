@@ -15,7 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.response import HTTPResponse
 
-from emulator.faults import FaultRule
+from emulator import FaultRule
 from lht.salesforce.auth import Credentials
 from lht.salesforce.client import PollPolicy, RetryPolicy, SalesforceClient
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from emulator.faults import FaultRule
+from emulator import FaultRule
 from lht.salesforce.intelligent_sync import IntelligentSync, sync_sobject_intelligent
 from lht.state.locks import TargetLock
 from lht.sync.service import sync_many

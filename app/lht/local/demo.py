@@ -22,8 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from emulator import Emulator
-from emulator.schema import FieldDef
+from emulator import Emulator, FieldDef
 from lht.local.runtime import LocalWarehouse
 from lht.local.verify import RestReader, compare_rows, warehouse_rows
 from lht.sync.options import SyncOptions, SyncRequest
