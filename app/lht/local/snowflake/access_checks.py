@@ -66,8 +66,13 @@ __all__ = [
     "not_found",
 ]
 
-_TYPE_WORDS = {"TABLE": "Object", "VIEW": "Object", "MATERIALIZED VIEW": "Object",
-               "NETWORK RULE": "Network rule", "FILE FORMAT": "File format"}  # fmt: skip
+_TYPE_WORDS = {
+    "TABLE": "Object",
+    "VIEW": "Object",
+    "MATERIALIZED VIEW": "Object",
+    "NETWORK RULE": "Network rule",
+    "FILE FORMAT": "File format",
+}
 #: Where the CREATE privilege of each type lives (the container kind, the privilege).
 _ACCOUNT_CREATED = {"DATABASE", "ROLE", "USER", "WAREHOUSE", "INTEGRATION"}
 
@@ -98,16 +103,20 @@ def insufficient(ref: Ref, account: str = "", hint: str = "") -> Denial:
     for CREATE: ``Your primary role R must have CREATE TABLE granted on SCHEMA DB.S.``)."""
     kind = ref.kind.lower()
     name = account if ref.kind == ACCOUNT and account else ref.short
-    return Denial(3001, "42501", "SQL access control error:\n"
-                  f"Insufficient privileges to operate on {kind} '{name}'.{hint}")  # fmt: skip
+    return Denial(
+        3001,
+        "42501",
+        f"SQL access control error:\nInsufficient privileges to operate on {kind} '{name}'.{hint}",
+    )
 
 
 def not_found(ref: Ref) -> Denial:
     word = _TYPE_WORDS.get(ref.kind, ref.kind.capitalize())
     state = "42S02" if word == "Object" else "02000"
     name = ref.name.split("(", 1)[0]
-    return Denial(2003, state, f"SQL compilation error:\n{word} '{name}' does not exist "
-                  "or not authorized.")  # fmt: skip
+    return Denial(
+        2003, state, f"SQL compilation error:\n{word} '{name}' does not exist or not authorized."
+    )
 
 
 def active_roles(state: AccessState, p: Principal, *, creating: bool = False) -> frozenset[str]:
@@ -203,8 +212,7 @@ def check_grant(state: AccessState, p: Principal, ref: Ref, privilege: str) -> D
         allowed = state.owns(roles, ref) or state.has_grant_option(roles, privilege, ref)
     if allowed:
         return None
-    return insufficient(ref, state.account) if state.any_privilege(roles, ref) else (
-        not_found(ref))  # fmt: skip
+    return insufficient(ref, state.account) if state.any_privilege(roles, ref) else (not_found(ref))
 
 
 def check_ownership_transfer(state: AccessState, p: Principal, ref: Ref) -> Denial | None:
@@ -242,8 +250,12 @@ def check_use_role(state: AccessState, user: str, role: str) -> Denial | None:
     """003013: the same answer whether the role is missing or just not the user's."""
     if role in state.roles and role in state.user_roles_closure(user):
         return None
-    return Denial(3013, "42501", f"SQL access control error:\nRequested role '{role}' is not "
-                  "assigned to the executing user.  Specify another role to activate.")  # fmt: skip
+    return Denial(
+        3013,
+        "42501",
+        f"SQL access control error:\nRequested role '{role}' is not "
+        "assigned to the executing user.  Specify another role to activate.",
+    )
 
 
 def check_procedure_bindings(

@@ -25,10 +25,8 @@ namespace, as in Snowflake. Who may *change* the state is decided in :mod:`.acce
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from lht.local.snowflake.access_types import (
     ACCOUNT,
@@ -48,14 +46,14 @@ __all__ = ["AccessState"]
 
 
 @dataclass
-class _Role:
+class Role:
     owner: str
     comment: str = ""
     created_on: str = field(default_factory=_now)
 
 
 @dataclass
-class _User:
+class User:
     owner: str
     default_role: str | None = None
     created_on: str = field(default_factory=_now)
@@ -66,15 +64,18 @@ class AccessState:
 
     def __init__(self, account: str = "LOCAL", first_user: str | None = None) -> None:
         self.account = account
-        self.roles: dict[str, _Role] = {r: _Role(owner="") for r in SYSTEM_ROLES}
+        self.roles: dict[str, Role] = {r: Role(owner="") for r in SYSTEM_ROLES}
         self.parents: dict[str, dict[str, str]] = {}  # role → {role it is granted to: granted_by}
-        self.users: dict[str, _User] = {}
+        self.users: dict[str, User] = {}
         self.user_roles: dict[str, dict[str, str]] = {}  # user → {role: granted_by}
         self.owners: dict[tuple[str, str], tuple[str, str]] = {}  # key → (owner, actual kind)
         self.grants: dict[tuple[str, str], dict[tuple[str, str], Grant]] = {}
         self.future: dict[tuple[str, str, str], dict[tuple[str, str], FutureGrant]] = {}
         self.managed: set[str] = set()
         self._closures: dict[str, frozenset[str]] = {}
+        #: Owner lookup for objects kept elsewhere (the catalog's secrets, procedures ...):
+        #: returns the owner, or None when the object is not one of those.
+        self.external_owner: Callable[[Ref], str | None] | None = None
         for child, parent in SYSTEM_HIERARCHY:
             self.parents.setdefault(child, {})[parent] = ""
         for role, privileges in SYSTEM_ACCOUNT_GRANTS.items():
@@ -87,7 +88,7 @@ class AccessState:
     # -- roles and users ------------------------------------------------------------------------
 
     def create_role(self, name: str, owner: str, comment: str = "") -> None:
-        self.roles[name] = _Role(owner=owner, comment=comment)
+        self.roles[name] = Role(owner=owner, comment=comment)
 
     def drop_role(self, name: str, dropped_by: str) -> None:
         """Drop a role; what it owned passes to the dropping role (sql/drop-role usage notes)."""
@@ -119,7 +120,7 @@ class AccessState:
         self._closures.clear()
 
     def create_user(self, name: str, owner: str, default_role: str | None = None) -> None:
-        self.users[name] = _User(owner=owner, default_role=default_role)
+        self.users[name] = User(owner=owner, default_role=default_role)
         self.user_roles.setdefault(name, {})
 
     def drop_user(self, name: str) -> None:
@@ -171,6 +172,8 @@ class AccessState:
         if ref.kind == "USER":
             user = self.users.get(ref.name)
             return user.owner if user else ""
+        if self.external_owner is not None and (owner := self.external_owner(ref)) is not None:
+            return owner
         found = self.owners.get(ref.key)
         return found[0] if found else ACCOUNTADMIN
 
@@ -196,7 +199,11 @@ class AccessState:
         keeps_futures = ref.kind in ("PROCEDURE", "FUNCTION", "STREAM")  # BCR 2026_08/2433 "before"
         futures = [] if copy_from is not None and not keeps_futures else self._futures(ref)
         owner = next((f.grantee for f in futures if f.privilege == OWNERSHIP), creator)
-        self.owners[ref.key] = (owner, ref.kind)
+        external = self.external_owner(ref) if self.external_owner is not None else None
+        if external is not None:
+            owner = external  # the catalog keeps this object's owner
+        elif owner != ACCOUNTADMIN:
+            self.owners[ref.key] = (owner, ref.kind)  # ACCOUNTADMIN is every object's default
         for g in previous.values():
             self.grant(g.privilege, ref, g.grantee, by=g.granted_by, grant_option=g.grant_option)
         for f in futures:
@@ -224,11 +231,9 @@ class AccessState:
         for table in (self.owners, self.grants):
             for key in [k for k in table if k[1] == container.name or k[1].startswith(prefix)]:
                 del table[key]
-        for fkey in [k for k in self.future if k[1] == container.name
-                     or k[1].startswith(prefix)]:  # fmt: skip
+        for fkey in [k for k in self.future if k[1] == container.name or k[1].startswith(prefix)]:
             del self.future[fkey]
-        self.managed = {s for s in self.managed if s != container.name
-                        and not s.startswith(prefix)}  # fmt: skip
+        self.managed = {s for s in self.managed if s != container.name and not s.startswith(prefix)}
 
     def rename(self, old: Ref, new: Ref) -> None:
         """``ALTER ... RENAME TO``: owner and grants move with the object."""
@@ -236,29 +241,33 @@ class AccessState:
             self.owners[new.key] = self.owners.pop(old.key)
         moved = self.grants.pop(old.key, {})
         if moved:
-            self.grants[new.key] = {k: Grant(g.privilege, new, g.grantee, g.grant_option,
-                                             g.granted_by, g.created_on)
-                                    for k, g in moved.items()}  # fmt: skip
+            self.grants[new.key] = {
+                k: Grant(g.privilege, new, g.grantee, g.grant_option, g.granted_by, g.created_on)
+                for k, g in moved.items()
+            }
 
     # -- privileges -----------------------------------------------------------------------------
 
-    def grant(self, privilege: str, on: Ref, grantee: str, by: str, *,
-              grant_option: bool = False) -> None:  # fmt: skip
+    def grant(
+        self, privilege: str, on: Ref, grantee: str, by: str, *, grant_option: bool = False
+    ) -> None:
         grants = self.grants.setdefault(on.key, {})
         old = grants.get((privilege, grantee))
         created = old.created_on if old else _now()
-        grants[(privilege, grantee)] = Grant(privilege, on, grantee,
-                                             grant_option or bool(old and old.grant_option),
-                                             by, created)  # fmt: skip
+        grants[(privilege, grantee)] = Grant(
+            privilege, on, grantee, grant_option or bool(old and old.grant_option), by, created
+        )
 
     def revoke(self, privilege: str, on: Ref, grantee: str) -> bool:
         return self.grants.get(on.key, {}).pop((privilege, grantee), None) is not None
 
-    def grant_future(self, privilege: str, kind: str, container: Ref, grantee: str, *,
-                     grant_option: bool = False) -> None:  # fmt: skip
+    def grant_future(
+        self, privilege: str, kind: str, container: Ref, grantee: str, *, grant_option: bool = False
+    ) -> None:
         bucket = self.future.setdefault((container.kind, container.name, kind), {})
-        bucket[(privilege, grantee)] = FutureGrant(privilege, kind, container, grantee,
-                                                   grant_option, _now())  # fmt: skip
+        bucket[(privilege, grantee)] = FutureGrant(
+            privilege, kind, container, grantee, grant_option, _now()
+        )
 
     def revoke_future(self, privilege: str, kind: str, container: Ref, grantee: str) -> bool:
         bucket = self.future.get((container.kind, container.name, kind), {})
@@ -293,8 +302,9 @@ class AccessState:
         """The owner row first, then every grant on ``ref``."""
         owner = self.owner(ref)
         rows = [Grant(OWNERSHIP, Ref(self.kind_of(ref), ref.name), owner, True, owner)]
-        rows += sorted(self.grants.get(ref.key, {}).values(),
-                       key=lambda g: (g.privilege, g.grantee))  # fmt: skip
+        rows += sorted(
+            self.grants.get(ref.key, {}).values(), key=lambda g: (g.privilege, g.grantee)
+        )
         return rows
 
     def grants_to(self, role: str) -> Iterator[Grant]:
@@ -308,57 +318,9 @@ class AccessState:
                 yield Grant("USAGE", Ref("ROLE", child), role, False, parents[role])
 
     def future_in(self, container: Ref) -> list[FutureGrant]:
-        return [f for (ckind, cname, _), bucket in sorted(self.future.items())
-                if (ckind, cname) == (container.kind, container.name)
-                for f in bucket.values()]  # fmt: skip
-
-    # -- persistence ----------------------------------------------------------------------------
-
-    def to_json(self) -> str:
-        grants = [_grant_doc(g) for bucket in self.grants.values() for g in bucket.values()]
-        futures = [_future_doc(f) for bucket in self.future.values() for f in bucket.values()]
-        return json.dumps({
-            "account": self.account,
-            "roles": {n: vars(r) for n, r in self.roles.items()},
-            "parents": self.parents, "users": {n: vars(u) for n, u in self.users.items()},
-            "user_roles": self.user_roles,
-            "owners": [[k, n, o, real] for (k, n), (o, real) in self.owners.items()],
-            "grants": grants, "future": futures, "managed": sorted(self.managed),
-        }, sort_keys=True)  # fmt: skip
-
-    @classmethod
-    def from_json(cls, text: str) -> AccessState:
-        doc: dict[str, Any] = json.loads(text)
-        state = cls(doc["account"])
-        state.roles = {n: _Role(**r) for n, r in doc["roles"].items()}
-        state.parents = doc["parents"]
-        state.users = {n: _User(**u) for n, u in doc["users"].items()}
-        state.user_roles = doc["user_roles"]
-        state.owners = {(k, n): (o, real) for k, n, o, real in doc["owners"]}
-        state.grants = {}
-        for g in doc["grants"]:
-            state._put(Grant(g["privilege"], Ref(*g["on"]), g["grantee"], g["grant_option"],
-                             g["granted_by"], g["created_on"]))  # fmt: skip
-        state.future = {}
-        for f in doc["future"]:
-            fg = FutureGrant(f["privilege"], f["kind"], Ref(*f["container"]), f["grantee"],
-                             f["grant_option"], f["created_on"])  # fmt: skip
-            state.future.setdefault((fg.container.kind, fg.container.name, fg.kind), {})[
-                (fg.privilege, fg.grantee)] = fg  # fmt: skip
-        state.managed = set(doc["managed"])
-        return state
-
-    def _put(self, g: Grant) -> None:
-        self.grants.setdefault(g.on.key, {})[(g.privilege, g.grantee)] = g
-
-
-def _grant_doc(g: Grant) -> dict[str, Any]:
-    return {"privilege": g.privilege, "on": [g.on.kind, g.on.name], "grantee": g.grantee,
-            "grant_option": g.grant_option, "granted_by": g.granted_by,
-            "created_on": g.created_on}  # fmt: skip
-
-
-def _future_doc(f: FutureGrant) -> dict[str, Any]:
-    return {"privilege": f.privilege, "kind": f.kind,
-            "container": [f.container.kind, f.container.name], "grantee": f.grantee,
-            "grant_option": f.grant_option, "created_on": f.created_on}  # fmt: skip
+        return [
+            f
+            for (ckind, cname, _), bucket in sorted(self.future.items())
+            if (ckind, cname) == (container.kind, container.name)
+            for f in bucket.values()
+        ]

@@ -35,9 +35,17 @@ _MANAGED = re.compile(
     r"(?P<ifne>IF\s+NOT\s+EXISTS\s+)?(?P<name>[^\s;]+).*\bWITH\s+MANAGED\s+ACCESS\b",
     re.I | re.S,
 )
-_KINDS = {"TABLE": "TABLE", "VIEW": "VIEW", "SCHEMA": "SCHEMA", "DATABASE": "DATABASE",
-          "MATERIALIZED VIEW": "VIEW", "STAGE": "STAGE", "SEQUENCE": "SEQUENCE",
-          "FILE FORMAT": "FILE FORMAT", "DYNAMIC TABLE": "TABLE"}  # fmt: skip
+_KINDS = {
+    "TABLE": "TABLE",
+    "VIEW": "VIEW",
+    "SCHEMA": "SCHEMA",
+    "DATABASE": "DATABASE",
+    "MATERIALIZED VIEW": "VIEW",
+    "STAGE": "STAGE",
+    "SEQUENCE": "SEQUENCE",
+    "FILE FORMAT": "FILE FORMAT",
+    "DYNAMIC TABLE": "TABLE",
+}
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,9 @@ class Analysis:
     parsed: bool = True  # False: sqlglot could not read it (left to fakesnow's own error)
 
 
-def resolve(parts: tuple[str, ...], kind: str, database: str | None,
-            schema: str | None) -> str | None:  # fmt: skip
+def resolve(
+    parts: tuple[str, ...], kind: str, database: str | None, schema: str | None
+) -> str | None:
     """``DB.SCHEMA.NAME`` (``DB.SCHEMA`` for a schema, ``DB`` for a database) from the parts
     as written and the session's current database/schema; None when it cannot be resolved."""
     depth = {"DATABASE": 1, "SCHEMA": 2}.get(kind, 3)
@@ -109,8 +118,14 @@ def analyze(sql: str) -> Analysis:
 def _managed_schema(match: re.Match[str]) -> Analysis:
     parts = _split_name(match.group("name"))
     create = Need("CREATE", "SCHEMA", parts)
-    effect = Effect("create", "SCHEMA", parts, bool(match.group("replace")),
-                    bool(match.group("ifne")), managed_access=True)  # fmt: skip
+    effect = Effect(
+        "create",
+        "SCHEMA",
+        parts,
+        bool(match.group("replace")),
+        bool(match.group("ifne")),
+        managed_access=True,
+    )
     return Analysis((create,), (effect,))
 
 
@@ -136,8 +151,11 @@ def table_parts(table: exp.Table) -> tuple[str, ...]:
 
 def _stage(table: exp.Expression) -> tuple[str, ...] | None:
     """The stage name parts of ``@db.schema.stage/path`` (None for user/table stages)."""
-    text = table.this.name if isinstance(table, exp.Table) and isinstance(
-        table.this, exp.Var) else (table.name if isinstance(table, exp.Var) else "")  # fmt: skip
+    text = (
+        table.this.name
+        if isinstance(table, exp.Table) and isinstance(table.this, exp.Var)
+        else (table.name if isinstance(table, exp.Var) else "")
+    )
     match = _STAGE.match(text.strip("'"))
     if not match or match.group("name")[0] in "~%":
         return None
@@ -164,8 +182,11 @@ class _Reader:
     def _reads(self, tree: exp.Expression, skip: exp.Expression | None = None) -> None:
         """SELECT on every table/view read in ``tree`` (CTEs, INFORMATION_SCHEMA and table
         functions excluded), READ on every stage read."""
-        ctes = {_ident(c.args["alias"].this) for c in tree.find_all(exp.CTE)
-                if c.args.get("alias") is not None}  # fmt: skip
+        ctes = {
+            _ident(c.args["alias"].this)
+            for c in tree.find_all(exp.CTE)
+            if c.args.get("alias") is not None
+        }
         for table in tree.find_all(exp.Table):
             if table is skip:
                 continue
@@ -254,11 +275,18 @@ class _Reader:
             return
         parts = _container_parts(target, kind)
         props = tree.args.get("properties")
-        copy = bool(props and any(isinstance(p, exp.CopyGrantsProperty)
-                                  for p in props.expressions))  # fmt: skip
+        copy = bool(props and any(isinstance(p, exp.CopyGrantsProperty) for p in props.expressions))
         self.needs.append(Need("CREATE", kind, parts))
-        self.effects.append(Effect("create", kind, parts, bool(tree.args.get("replace")),
-                                   bool(tree.args.get("exists")), copy))  # fmt: skip
+        self.effects.append(
+            Effect(
+                "create",
+                kind,
+                parts,
+                bool(tree.args.get("replace")),
+                bool(tree.args.get("exists")),
+                copy,
+            )
+        )
         self._reads(tree, skip=target)
 
     def _drop(self, tree: exp.Drop) -> None:
@@ -269,8 +297,9 @@ class _Reader:
             if isinstance(table, exp.Table):
                 parts = _container_parts(table, kind)
                 self.needs.append(Need("OWNERSHIP", kind, parts))
-                self.effects.append(Effect("drop", kind, parts, if_not_exists=bool(
-                    tree.args.get("exists"))))  # fmt: skip
+                self.effects.append(
+                    Effect("drop", kind, parts, if_not_exists=bool(tree.args.get("exists")))
+                )
 
     def _alter(self, tree: exp.Alter) -> None:
         kind = _KINDS.get(str(tree.args.get("kind") or "").upper())

@@ -35,7 +35,12 @@ __all__ = [
 
 ACCOUNT = "ACCOUNT"
 ACCOUNTADMIN, SECURITYADMIN, USERADMIN, SYSADMIN, PUBLIC = (
-    "ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "PUBLIC")  # fmt: skip
+    "ACCOUNTADMIN",
+    "SECURITYADMIN",
+    "USERADMIN",
+    "SYSADMIN",
+    "PUBLIC",
+)
 SYSTEM_ROLES = (ACCOUNTADMIN, SECURITYADMIN, USERADMIN, SYSADMIN, PUBLIC)
 OWNERSHIP = "OWNERSHIP"
 ALL_PRIVILEGES = "ALL"
@@ -44,13 +49,40 @@ ALL_PRIVILEGES = "ALL"
 #: LHT uses. ``ALL`` expands to these; OWNERSHIP is separate.
 OBJECT_PRIVILEGES: dict[str, frozenset[str]] = {
     "DATABASE": frozenset({"USAGE", "MONITOR", "MODIFY", "CREATE SCHEMA", "CREATE DATABASE ROLE"}),
-    "SCHEMA": frozenset({
-        "USAGE", "MONITOR", "MODIFY", "CREATE TABLE", "CREATE VIEW", "CREATE STAGE",
-        "CREATE PROCEDURE", "CREATE FUNCTION", "CREATE SECRET", "CREATE NETWORK RULE",
-        "CREATE TASK", "CREATE SEQUENCE", "CREATE FILE FORMAT", "CREATE STREAM", "CREATE PIPE",
-        "CREATE TEMPORARY TABLE", "CREATE MATERIALIZED VIEW", "CREATE DYNAMIC TABLE"}),
-    "TABLE": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES",
-                        "EVOLVE SCHEMA", "REBUILD"}),
+    "SCHEMA": frozenset(
+        {
+            "USAGE",
+            "MONITOR",
+            "MODIFY",
+            "CREATE TABLE",
+            "CREATE VIEW",
+            "CREATE STAGE",
+            "CREATE PROCEDURE",
+            "CREATE FUNCTION",
+            "CREATE SECRET",
+            "CREATE NETWORK RULE",
+            "CREATE TASK",
+            "CREATE SEQUENCE",
+            "CREATE FILE FORMAT",
+            "CREATE STREAM",
+            "CREATE PIPE",
+            "CREATE TEMPORARY TABLE",
+            "CREATE MATERIALIZED VIEW",
+            "CREATE DYNAMIC TABLE",
+        }
+    ),
+    "TABLE": frozenset(
+        {
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "TRUNCATE",
+            "REFERENCES",
+            "EVOLVE SCHEMA",
+            "REBUILD",
+        }
+    ),
     "VIEW": frozenset({"SELECT", "REFERENCES"}),
     "STAGE": frozenset({"READ", "WRITE", "USAGE"}),
     "PROCEDURE": frozenset({"USAGE"}),
@@ -64,13 +96,27 @@ OBJECT_PRIVILEGES: dict[str, frozenset[str]] = {
     "SEQUENCE": frozenset({"USAGE"}),
     "ROLE": frozenset(),
     "USER": frozenset({"MONITOR"}),
-}  # fmt: skip
+}
 #: Global privileges (security-access-control-privileges#global-privileges-account-level).
-ACCOUNT_PRIVILEGES = frozenset({
-    "CREATE DATABASE", "CREATE ROLE", "CREATE USER", "CREATE WAREHOUSE", "CREATE INTEGRATION",
-    "CREATE NETWORK POLICY", "EXECUTE TASK", "EXECUTE MANAGED TASK", "EXECUTE ALERT",
-    "MANAGE GRANTS", "MONITOR EXECUTION", "MONITOR USAGE", "APPLY MASKING POLICY",
-    "IMPORTED PRIVILEGES", "CREATE SHARE"})  # fmt: skip
+ACCOUNT_PRIVILEGES = frozenset(
+    {
+        "CREATE DATABASE",
+        "CREATE ROLE",
+        "CREATE USER",
+        "CREATE WAREHOUSE",
+        "CREATE INTEGRATION",
+        "CREATE NETWORK POLICY",
+        "EXECUTE TASK",
+        "EXECUTE MANAGED TASK",
+        "EXECUTE ALERT",
+        "MANAGE GRANTS",
+        "MONITOR EXECUTION",
+        "MONITOR USAGE",
+        "APPLY MASKING POLICY",
+        "IMPORTED PRIVILEGES",
+        "CREATE SHARE",
+    }
+)
 #: What the system roles hold on the account in a new account (security-access-control-overview).
 SYSTEM_ACCOUNT_GRANTS = {
     USERADMIN: ("CREATE USER", "CREATE ROLE"),
@@ -78,11 +124,18 @@ SYSTEM_ACCOUNT_GRANTS = {
     SYSADMIN: ("CREATE DATABASE", "CREATE WAREHOUSE"),
     ACCOUNTADMIN: tuple(sorted(ACCOUNT_PRIVILEGES)),
 }
-SYSTEM_HIERARCHY = ((USERADMIN, SECURITYADMIN), (SECURITYADMIN, ACCOUNTADMIN),
-                     (SYSADMIN, ACCOUNTADMIN))  # fmt: skip
+SYSTEM_HIERARCHY = (
+    (USERADMIN, SECURITYADMIN),
+    (SECURITYADMIN, ACCOUNTADMIN),
+    (SYSADMIN, ACCOUNTADMIN),
+)
 #: Object types sharing one namespace per schema (a view and a table cannot share a name).
-NAMESPACE = {"VIEW": "TABLE", "MATERIALIZED VIEW": "TABLE", "DYNAMIC TABLE": "TABLE",
-              "EXTERNAL TABLE": "TABLE"}  # fmt: skip
+NAMESPACE = {
+    "VIEW": "TABLE",
+    "MATERIALIZED VIEW": "TABLE",
+    "DYNAMIC TABLE": "TABLE",
+    "EXTERNAL TABLE": "TABLE",
+}
 
 
 def now_text() -> str:
@@ -117,9 +170,23 @@ class Ref:
         return self.parts[-1] if self.parts else self.name
 
 
-_SCHEMA_OBJECTS = frozenset({"TABLE", "VIEW", "STAGE", "PROCEDURE", "FUNCTION", "SECRET",
-                             "NETWORK RULE", "TASK", "FILE FORMAT", "SEQUENCE",
-                             "MATERIALIZED VIEW", "DYNAMIC TABLE", "EXTERNAL TABLE"})  # fmt: skip
+_SCHEMA_OBJECTS = frozenset(
+    {
+        "TABLE",
+        "VIEW",
+        "STAGE",
+        "PROCEDURE",
+        "FUNCTION",
+        "SECRET",
+        "NETWORK RULE",
+        "TASK",
+        "FILE FORMAT",
+        "SEQUENCE",
+        "MATERIALIZED VIEW",
+        "DYNAMIC TABLE",
+        "EXTERNAL TABLE",
+    }
+)
 
 
 def _split(name: str) -> list[str]:

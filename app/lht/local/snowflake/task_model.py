@@ -61,14 +61,23 @@ class TaskError(Exception):
 
 def _not_suspended(root: str) -> TaskError:
     """``091421 (22000)``, as Snowflake answers any change to a graph whose root runs."""
-    return TaskError(Denial(91421, "22000", f"Unable to update graph with root task {root} "
-                            "since that root task is not suspended."))  # fmt: skip
+    return TaskError(
+        Denial(
+            91421,
+            "22000",
+            f"Unable to update graph with root task {root} since that root task is not suspended.",
+        )
+    )
 
 
 def _compile_error(message: str) -> TaskError:
-    return TaskError(Denial(2003 if "does not exist" in message else 1003,
-                            "02000" if "does not exist" in message else "42601",
-                            f"SQL compilation error:\n{message}"))  # fmt: skip
+    return TaskError(
+        Denial(
+            2003 if "does not exist" in message else 1003,
+            "02000" if "does not exist" in message else "42601",
+            f"SQL compilation error:\n{message}",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -143,8 +152,7 @@ class TaskBook:
 
     def in_graph(self, name: str) -> bool:
         task = self.tasks[name]
-        return bool(task.after or task.finalize or self.children(name)
-                    or self.finalizer_of(name))  # fmt: skip
+        return bool(task.after or task.finalize or self.children(name) or self.finalizer_of(name))
 
     def _require_root_suspended(self, name: str) -> None:
         root = self.tasks.get(self.root_of(name))
@@ -161,14 +169,19 @@ class TaskBook:
         if existing is not None and if_not_exists:
             return False
         if existing is not None and not or_replace:
-            raise TaskError(Denial(2002, "42710", f"SQL compilation error:\nObject "
-                                   f"'{task.name}' already exists."))  # fmt: skip
+            raise TaskError(
+                Denial(
+                    2002, "42710", f"SQL compilation error:\nObject '{task.name}' already exists."
+                )
+            )
         if existing is not None and self.in_graph(task.name):
             self._require_graph_suspended(task.name)
         fin_root = self.root_of(task.finalize) if task.finalize in self.tasks else None
         if fin_root is not None and self.tasks[fin_root].state == "started":
-            raise _compile_error(f"Invalid finalized root task {task.finalize} was "
-                                 "specified: suspend the root task first.")  # fmt: skip
+            raise _compile_error(
+                f"Invalid finalized root task {task.finalize} was "
+                "specified: suspend the root task first."
+            )
         for linked in task.after:
             if linked in self.tasks:
                 self._require_graph_suspended(linked)
@@ -187,8 +200,9 @@ class TaskBook:
         if task.finalize and (task.after or task.schedule):
             raise _compile_error("A finalizer task cannot have a SCHEDULE or predecessors.")
         if not 0 <= task.retry_attempts <= MAX_RETRY_ATTEMPTS:
-            raise _compile_error(f"TASK_AUTO_RETRY_ATTEMPTS must be between 0 and "
-                                 f"{MAX_RETRY_ATTEMPTS}.")  # fmt: skip
+            raise _compile_error(
+                f"TASK_AUTO_RETRY_ATTEMPTS must be between 0 and {MAX_RETRY_ATTEMPTS}."
+            )
         if task.retry_attempts and (task.after or task.finalize):
             raise _compile_error("TASK_AUTO_RETRY_ATTEMPTS can only be set on a root task.")
         if len(task.after) > MAX_LINKS:
@@ -198,8 +212,9 @@ class TaskBook:
         if task.finalize:
             other = self.finalizer_of(task.finalize)
             if other is not None and other.name != task.name:
-                raise _compile_error(f"Root task {task.finalize} already has finalizer "
-                                     f"{other.name}.")  # fmt: skip
+                raise _compile_error(
+                    f"Root task {task.finalize} already has finalizer {other.name}."
+                )
         self._validate_size(task)
 
     def _validate_link(self, task: Task, linked: str) -> None:
@@ -209,11 +224,15 @@ class TaskBook:
         if other is None or linked == task.name:
             raise _compile_error(f"Task '{linked}' does not exist or not authorized.")
         if other.schema != task.schema:
-            raise _compile_error("All tasks of a task graph must be in the same database and "
-                                 f"schema: {linked} is not in {task.schema}.")  # fmt: skip
+            raise _compile_error(
+                "All tasks of a task graph must be in the same database and "
+                f"schema: {linked} is not in {task.schema}."
+            )
         if other.owner != task.owner:
-            raise _compile_error("All tasks of a task graph must have the same owner: "
-                                 f"{linked} is owned by {other.owner}.")  # fmt: skip
+            raise _compile_error(
+                "All tasks of a task graph must have the same owner: "
+                f"{linked} is owned by {other.owner}."
+            )
         if other.finalize:
             raise _compile_error(f"Task {linked} is a finalizer; it cannot have child tasks.")
         if task.finalize and (other.after or other.finalize):
@@ -227,8 +246,9 @@ class TaskBook:
         if task.name in {t.name for t in self.graph(self.root_of(linked))} and self._cycle(
             task, linked
         ):
-            raise _compile_error(f"Adding {linked} as a predecessor of {task.name} would "
-                                 "create a cycle.")  # fmt: skip
+            raise _compile_error(
+                f"Adding {linked} as a predecessor of {task.name} would create a cycle."
+            )
 
     def _cycle(self, task: Task, linked: str) -> bool:
         todo, seen = [linked], set()
@@ -242,7 +262,8 @@ class TaskBook:
 
     def _validate_size(self, task: Task) -> None:
         roots = {self.root_of(linked) for linked in task.after} | (
-            {task.finalize} if task.finalize else set())  # fmt: skip
+            {task.finalize} if task.finalize else set()
+        )
         for root in roots:
             if len(self.graph(root)) + 1 > MAX_GRAPH_TASKS:
                 raise _compile_error(f"A task graph can have at most {MAX_GRAPH_TASKS} tasks.")
@@ -292,9 +313,15 @@ class TaskBook:
         """The task EXECUTE TASK may start: a root or standalone task."""
         task = self.tasks[name]
         if task.after or task.finalize:
-            raise TaskError(Denial(2043, "02000", f"SQL compilation error:\nTask {name} is not "
-                                   "a root task: only a standalone task or the root task of a "
-                                   "task graph can be executed."))  # fmt: skip
+            raise TaskError(
+                Denial(
+                    2043,
+                    "02000",
+                    f"SQL compilation error:\nTask {name} is not "
+                    "a root task: only a standalone task or the root task of a "
+                    "task graph can be executed.",
+                )
+            )
         return task
 
     def in_schema(self, schema: str) -> Iterator[Task]:

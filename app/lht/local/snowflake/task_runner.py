@@ -196,8 +196,9 @@ class _Runner:
                     del running[future]
                     target = result.succeeded if run.state == "SUCCEEDED" else result.failed
                     target.add(run.task.name)
-                pending = {n: t for n, t in pending.items()
-                           if not self._blocked(t, names, result.failed)}  # fmt: skip
+                pending = {
+                    n: t for n, t in pending.items() if not self._blocked(t, names, result.failed)
+                }
         return result
 
     @staticmethod
@@ -210,10 +211,20 @@ class _Runner:
         return any(p in failed for p in task.after if p in names)
 
     def _run_one(self, task: Task, attempt: int) -> TaskRun:
-        ctx = RunContext(task, self.root, self.group_id, self.scheduled_at, attempt,
-                         str(uuid.uuid4()))  # fmt: skip
-        run = TaskRun(ctx.query_id, task, self.root, "EXECUTING", self.scheduled_at,
-                      self.group_id, attempt, self.scheduled_from, started_at=_now())  # fmt: skip
+        ctx = RunContext(
+            task, self.root, self.group_id, self.scheduled_at, attempt, str(uuid.uuid4())
+        )
+        run = TaskRun(
+            ctx.query_id,
+            task,
+            self.root,
+            "EXECUTING",
+            self.scheduled_at,
+            self.group_id,
+            attempt,
+            self.scheduled_from,
+            started_at=_now(),
+        )
         self._emit(run)
         try:
             value = self._with_timeout(ctx)
@@ -243,8 +254,11 @@ class _Runner:
             ctx.cancelled.set()
             self.cancel(ctx)
             worker.join(CANCEL_GRACE_SECONDS)
-            raise TaskFailure("000630", f"Task {ctx.task.name} reached its USER_TASK_TIMEOUT_MS "
-                              f"of {ctx.task.timeout_ms} ms and was canceled.")  # fmt: skip
+            raise TaskFailure(
+                "000630",
+                f"Task {ctx.task.name} reached its USER_TASK_TIMEOUT_MS "
+                f"of {ctx.task.timeout_ms} ms and was canceled.",
+            )
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         value = box.get("value")
