@@ -66,6 +66,7 @@ class SessionState:
     connection: Any
     call: Any = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    catalog: Any = None  # the session's Catalog (login hooks get no Statement)
 
     @property
     def database(self) -> str | None:
@@ -100,6 +101,9 @@ class Statement:
     server: Any  # the LocalSnowflake seam: host, port, data paths
     bindings: Any = None
     describe_only: bool = False
+    #: Called in order once the statement succeeded (owned or forwarded): hooks append what
+    #: must happen only then (e.g. recording the owner of a table just created).
+    on_success: list[Callable[[], None]] = field(default_factory=list)
 
     def execute(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         """Run ``sql`` on fakesnow in this session (same transaction and current schema)."""
@@ -157,6 +161,7 @@ class Registry:
         self.statement_hooks: list[Hook] = []
         self.login_hooks: list[Callable[[SessionState], None]] = []
         self.context_functions: dict[str, Callable[[SessionState], str | None]] = {}
+        self.rewriters: list[Callable[[str, Statement], str]] = []
 
     def add(self, verb: str, kind: str, handler: Handler, describe: Describe | None = None) -> None:
         """Answer ``<verb> [modifiers] <kind> ...`` with ``handler`` (kind "" = any)."""
@@ -181,6 +186,12 @@ class Registry:
     def context_function(self, name: str, value: Callable[[SessionState], str | None]) -> None:
         """``NAME()`` in forwarded SQL becomes the literal ``value(session)`` (NULL for None)."""
         self.context_functions[name.upper()] = value
+
+    def rewriter(self, rewrite: Callable[[str, Statement], str]) -> None:
+        """``rewrite(sql, statement) -> sql`` runs on every forwarded statement after the context
+        functions (e.g. a table function fakesnow lacks becomes a subquery); it must be cheap when
+        it has nothing to do, and may raise SqlError."""
+        self.rewriters.append(rewrite)
 
     def first_word(self, sql: str) -> str | None:
         match = self._FIRST_WORD.match(sql)

@@ -164,6 +164,11 @@ class LocalSnowflake:
             db_path=db_path,
             connection=connection,
             call=self.calls.get(call_token) if call_token else None,
+            attributes={
+                "login_parameters": dict(params),
+                "requested_role": context.normalise(role),
+            },
+            catalog=catalog,
         )
         self.sessions[token] = state
         for hook in self.registry.login_hooks:
@@ -207,6 +212,7 @@ class LocalSnowflake:
             else:
                 assert route.handler is not None
                 result = route.handler(statement)
+                _succeeded(statement)
         except SqlError as exc:
             logger.info("local Snowflake: %s failed: %s", " ".join(statement.words[:3]), exc)
             return error_body(exc)
@@ -214,22 +220,32 @@ class LocalSnowflake:
 
     async def _forward(self, scope: Scope, send: Send, request: tuple[dict[str, Any], bytes],
                        statement: Statement, route: Route | None) -> None:  # fmt: skip
-        """Let fakesnow run it (context functions substituted); run an ``after`` route's hook
-        when it succeeded. ``request`` is the parsed body and the bytes as received."""
+        """Let fakesnow run it (context functions substituted, then the registry's rewriters);
+        when it succeeded run an ``after`` route's hook and the statement's ``on_success``
+        callables. ``request`` is the parsed body and the bytes as received."""
         body, raw_body = request
         sql = statement.sql
-        rewritten = context.substitute(sql, self.registry, statement.session)
+        try:
+            rewritten = context.substitute(sql, self.registry, statement.session)
+            for rewrite in self.registry.rewriters:
+                rewritten = rewrite(rewritten, statement)
+        except SqlError as exc:
+            await _json(send, error_body(exc))
+            return
         if rewritten != sql:
             body = {**body, "sqlText": rewritten}
             raw_body = json.dumps(body).encode()
             scope = _plain(scope, len(raw_body))
-        if route is None or route.after is None:
+        after = route.after if route is not None else None
+        if after is None and not statement.on_success:
             await self.inner(scope, _replay(raw_body), send)
             return
         status_code, answer = await self._inner_json(scope, json.dumps(body).encode())
         if answer.get("success") and not statement.describe_only:
             try:
-                await _thread(route.after, statement)
+                if after is not None:
+                    await _thread(after, statement)
+                await _thread(_succeeded, statement)
             except SqlError as exc:
                 answer = error_body(exc)
         await _json(send, answer, status_code)
@@ -246,6 +262,12 @@ class LocalSnowflake:
 
         await self.inner(_plain(scope, len(body)), _replay(body), capture)
         return captured["status"], json.loads(captured["body"] or b"{}")
+
+
+def _succeeded(statement: Statement) -> None:
+    for done in statement.on_success:
+        done()
+    statement.on_success.clear()
 
 
 def _run_hooks(registry: Registry, statement: Statement) -> None:
