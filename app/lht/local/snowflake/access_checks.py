@@ -13,7 +13,8 @@ Rules, each from docs.snowflake.com:
 
 * a role acts with its whole hierarchy: its own privileges and those of every role granted to it
   (user-guide/security-access-control-overview#role-hierarchy-and-privilege-inheritance);
-  ``USE SECONDARY ROLES ALL`` adds the user's other roles for everything but CREATE
+  secondary roles (``USE SECONDARY ROLES ALL``; users' DEFAULT_SECONDARY_ROLES is ('ALL')
+  since BCR 2024_08 #1692) add the user's other roles for everything but CREATE
   (sql-reference/sql/use-secondary-roles);
 * the owner (and the roles above it) holds every privilege on its object
   (security-access-control-overview#object-ownership);
@@ -96,6 +97,7 @@ class Principal:
     user: str
     role: str
     secondary_all: bool = False
+    secondary: tuple[str, ...] = ()  # USE SECONDARY ROLES r1, r2
 
 
 def insufficient(ref: Ref, account: str = "", hint: str = "") -> Denial:
@@ -122,8 +124,12 @@ def not_found(ref: Ref) -> Denial:
 def active_roles(state: AccessState, p: Principal, *, creating: bool = False) -> frozenset[str]:
     """The roles a statement is authorised with (primary hierarchy, plus secondary roles)."""
     roles = state.closure(p.role)
-    if p.secondary_all and not creating:
+    if creating:
+        return roles
+    if p.secondary_all:
         roles |= state.user_roles_closure(p.user)
+    for role in p.secondary:
+        roles |= state.closure(role)
     return roles
 
 

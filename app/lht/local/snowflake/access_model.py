@@ -57,6 +57,8 @@ class User:
     owner: str
     default_role: str | None = None
     created_on: str = field(default_factory=_now)
+    #: DEFAULT_SECONDARY_ROLES = ('ALL'), the default for users since BCR 2024_08 (#1692)
+    secondary_all: bool = True
 
 
 class AccessState:
@@ -119,8 +121,10 @@ class AccessState:
         self.parents.get(role, {}).pop(from_role, None)
         self._closures.clear()
 
-    def create_user(self, name: str, owner: str, default_role: str | None = None) -> None:
-        self.users[name] = User(owner=owner, default_role=default_role)
+    def create_user(
+        self, name: str, owner: str, default_role: str | None = None, *, secondary_all: bool = True
+    ) -> None:
+        self.users[name] = User(owner=owner, default_role=default_role, secondary_all=secondary_all)
         self.user_roles.setdefault(name, {})
 
     def drop_user(self, name: str) -> None:
