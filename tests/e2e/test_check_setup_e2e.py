@@ -4,9 +4,8 @@ database made by sql/setup.sql's statements that the stand-in runs (database, sc
 stages, network rule, secret, integration, tables; roles and grants await #10).
 
 Injected: a wrong secret, a network rule without the host, a missing state table, an object in
-SYNC_CONFIG that the org does not have. Not yet here: the suspended-task case needs the local
-Snowflake's tasks (#10); until then SHOW TASKS fails and the tasks check warns that it could not
-list them. The secret comes from the environment (the in-process stand-in for ``_snowflake``,
+SYNC_CONFIG that the org does not have. SHOW TASKS is the local Snowflake's (#10): no graph is
+scheduled here, so the tasks check is OK. The secret comes from the environment (the in-process stand-in for ``_snowflake``,
 which the local Snowflake's CALL runtime will provide).
 """
 
@@ -75,7 +74,7 @@ def _statuses(rows: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 HEALTHY = {"secret": "OK", "token": "OK", "network_rule": "OK", "describe": "OK", "query": "OK",
-           "stage": "WARN", "state_tables": "OK", "sync_config": "OK", "tasks": "WARN",
+           "stage": "WARN", "state_tables": "OK", "sync_config": "OK", "tasks": "OK",
            "api_usage": "OK"}  # fmt: skip
 
 
@@ -88,7 +87,7 @@ def test_check_setup_deployed_database_passes_what_the_stand_in_can_show(
     host = emu_server.base_url.removeprefix("http://")
     assert rows["network_rule"]["DETAIL"] == f"LHT.SALESFORCE_API allows {host}"
     assert "REMOVE did not" in rows["stage"]["DETAIL"]  # the stand-in has no REMOVE
-    assert "could not list tasks" in rows["tasks"]["DETAIL"]  # #10 brings tasks
+    assert rows["tasks"]["DETAIL"] == "no task graphs scheduled"  # SHOW TASKS works (#10)
     assert "1 entries name queryable objects" in rows["sync_config"]["DETAIL"]
 
 
