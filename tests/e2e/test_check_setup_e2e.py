@@ -1,12 +1,12 @@
 """CHECK_SETUP against the emulator and the embedded warehouse, through the procedure handler
 (session first, the Salesforce secret from the environment, as in Snowflake), on a fresh
 database made by sql/setup.sql's statements that the stand-in runs (database, schema LHT,
-stages, network rule, secret, integration, tables; roles and grants await #10).
+stages, network rule, secret, integration, tables, roles and grants).
 
 Injected: a wrong secret, a network rule without the host, a missing state table, an object in
 SYNC_CONFIG that the org does not have. SHOW TASKS is the local Snowflake's (#10): no graph is
-scheduled here, so the tasks check is OK. The secret comes from the environment (the in-process stand-in for ``_snowflake``,
-which the local Snowflake's CALL runtime will provide).
+scheduled here, so the tasks check is OK. The secret comes from the environment (the
+in-process stand-in for ``_snowflake``, which the local Snowflake's CALL runtime will provide).
 """
 
 from __future__ import annotations
