@@ -78,6 +78,12 @@ class AccessControl:
         rows = catalog.execute("SELECT doc FROM access_state WHERE id = 1")
         self.state = access_store.load(rows[0][0]) if rows else AccessState(ACCOUNT_NAME)
         self.state.external_owner = self._catalog_owner
+        self.state.external_overloads = self._overloads
+
+    def _overloads(self, kind: str, parts: tuple[str, ...]) -> list[str]:
+        database, schema, name = (bare(p) for p in parts)
+        found = self.catalog.find(kind, database=database, schema=schema, name=name)
+        return [o.signature for o in found]
 
     def _catalog_owner(self, ref: Ref) -> str | None:
         if ref.kind not in CATALOG_KINDS:
@@ -112,7 +118,7 @@ def find(catalog: Catalog, ref: Ref) -> Any:
     parts = ref.parts
     name = parts[-1] if parts else ref.name
     database, schema = (parts[0], parts[1]) if len(parts) == 3 else ("", "")
-    signature = ref.name.split("(", 1)[1][:-1] if "(" in ref.name else ""
+    signature = ref.name[ref.name.index("(") :] if "(" in ref.name else ""
     kind = "INTEGRATION" if ref.kind.endswith("INTEGRATION") else ref.kind
     return catalog.get(kind, bare(database), bare(schema), bare(name), signature)
 
@@ -122,9 +128,12 @@ def bare(part: str) -> str:
 
 
 def ref_of(kind: str, parts: tuple[str, ...] | list[str], signature: str = "") -> Ref:
-    """A Ref from resolved identifier parts (quoted as Snowflake shows them)."""
+    """A Ref from resolved identifier parts (quoted as Snowflake shows them); a procedure's
+    ``signature`` is the catalog's ``(TYPE, TYPE)``."""
     name = ".".join(quote_name(p) for p in parts)
-    return Ref(kind, f"{name}({signature})" if kind in ("PROCEDURE", "FUNCTION") else name)
+    if kind not in ("PROCEDURE", "FUNCTION"):
+        return Ref(kind, name)
+    return Ref(kind, name + (signature if signature.startswith("(") else f"({signature})"))
 
 
 def principal(session: SessionState) -> Principal:
@@ -160,11 +169,28 @@ def _check_access(state: AccessState, p: Principal, access: Access) -> Denial | 
     kind = "INTEGRATION" if access.kind.endswith("INTEGRATION") else access.kind
     if kind == ACCOUNT:
         return check_privilege(state, p, Ref(ACCOUNT, state.account), access.privilege)
-    ref = ref_of(kind, access.name[:3], ",".join(access.name[3:]))
+    if kind in ("PROCEDURE", "FUNCTION") and len(access.name) == 3:
+        return _check_overloads(state, p, kind, access)
+    ref = ref_of(kind, access.name[:3], ", ".join(access.name[3:]))
     if access.privilege.startswith("CREATE ") and kind in ("SCHEMA", "DATABASE"):
         target = access.privilege.removeprefix("CREATE ")
         return check_create(state, p, _child_of(ref, target))
+    reads = kind == "SECRET" and access.privilege == "USAGE"
+    if reads and check_privilege(state, p, ref, "READ") is None:
+        return None  # binding a secret to a procedure: READ (sql/create-procedure), or USAGE
     return check_privilege(state, p, ref, access.privilege)
+
+
+def _check_overloads(state: AccessState, p: Principal, kind: str, access: Access) -> Denial | None:
+    """A procedure named without its argument types: allowed when the role may on one of its
+    overloads (privileges are held per overload; the handler picked one)."""
+    overloads = state.external_overloads(kind, access.name) if state.external_overloads else []
+    refs = [ref_of(kind, access.name, signature) for signature in overloads]
+    denials = [check_privilege(state, p, ref, access.privilege) for ref in refs]
+    if not refs or any(d is None for d in denials):
+        return None if refs else check_privilege(state, p, ref_of(kind, access.name),
+                                                 access.privilege)  # fmt: skip
+    return denials[0]
 
 
 def _child_of(container: Ref, kind: str) -> Ref:

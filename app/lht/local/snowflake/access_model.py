@@ -78,6 +78,8 @@ class AccessState:
         #: Owner lookup for objects kept elsewhere (the catalog's secrets, procedures ...):
         #: returns the owner, or None when the object is not one of those.
         self.external_owner: Callable[[Ref], str | None] | None = None
+        #: The stored signatures of a procedure's overloads (kind, (db, schema, name)).
+        self.external_overloads: Callable[[str, tuple[str, ...]], list[str]] | None = None
         for child, parent in SYSTEM_HIERARCHY:
             self.parents.setdefault(child, {})[parent] = ""
         for role, privileges in SYSTEM_ACCOUNT_GRANTS.items():

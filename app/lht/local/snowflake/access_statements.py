@@ -233,14 +233,12 @@ def _catalog_signature(
     """The stored signature of the overload whose argument types match ``types``."""
     wanted = [t.split("(")[0].upper() for t in types]
     for obj in stmt.catalog.find(kind, database=parts[0], schema=parts[1], name=parts[2]):
-        stored = [
-            t.strip().split("(")[0].split(" ")[-1].upper()
-            for t in obj.signature.split(",")
-            if t.strip()
-        ]
+        inner = obj.signature.strip()[1:-1] if obj.signature.startswith("(") else obj.signature
+        stored = [t.strip().split("(")[0].split(" ")[-1].upper()
+                  for t in inner.split(",") if t.strip()]  # fmt: skip
         if _same_types(stored, wanted):
             return str(obj.signature)
-    return ",".join(types)
+    return "(" + ", ".join(types) + ")"
 
 
 def _same_types(a: list[str], b: list[str]) -> bool:
