@@ -74,28 +74,18 @@ def test_snow_sql_file_with_variables_creates_lht_objects(
     assert {"SYNC_STATE", "SYNC_RUNS", "SYNC_LOCKS"} <= set(tables)
 
 
-#: Roles and grants need the local Snowflake's roles (#10); everything else of setup.sql runs.
-_NOT_YET = ("CREATE ROLE", "GRANT")
-
-
-def _setup_without_roles(tmp_path: Path) -> Path:
-    raw = (SQL_DIR / "setup.sql").read_text(encoding="utf-8")
-    kept = [s for s in split(raw) if not kind_of(s).startswith(_NOT_YET)]
-    script = tmp_path / "setup_no_roles.sql"
-    script.write_text(";\n".join(kept) + ";\n", encoding="utf-8")
-    return script
-
-
 def test_snow_sql_setup_reads_credentials_from_the_environment_not_argv(
     local_warehouse: Any, tmp_path: Path
 ) -> None:
     """snow renders <% ctx.env.SF_CLIENT_SECRET %> from its environment (and refuses to run
-    without it); every statement of setup.sql but roles/grants runs on the local Snowflake."""
+    without it); all of setup.sql runs on the local Snowflake, roles and grants included (#10),
+    with snow's own user as the deploy user."""
     database = f"LHT_SNOWENV_{uuid.uuid4().hex[:6].upper()}"
-    values = {**SAMPLE_VARS, "database": database, "sf_network_hosts": "'127.0.0.1:5555'"}
+    values = {**SAMPLE_VARS, "database": database, "sf_network_hosts": "'127.0.0.1:5555'",
+              "deploy_user": "LHT_LOCAL"}  # fmt: skip
     variables = [arg for name, value in values.items() for arg in ("-D", f"{name}={value}")]
     port = local_warehouse.connection_parameters["port"]
-    script = _setup_without_roles(tmp_path)
+    script = SQL_DIR / "setup.sql"
 
     missing = _snow_sql(port, tmp_path, "-f", str(script), *variables)
     first = _snow_sql(port, tmp_path, "-f", str(script), *variables, env=SAMPLE_ENV)
