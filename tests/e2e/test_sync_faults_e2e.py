@@ -245,3 +245,20 @@ def test_e2e_count_query_timeout_falls_back_to_bulk_and_converges(emu, h):
     assert any("COUNT() estimate timed out" in w for w in result["warnings"])
     assert h.runs("accounts")[-1]["ESTIMATED_RECORDS"] is None
     assert h.differences("Account", "accounts") == []
+
+
+@pytest.mark.parametrize("options", [{}, {"bulk_api_threshold": 1}], ids=["rest", "bulk"])
+def test_e2e_backslashes_in_text_load_verbatim(emu, h, options):
+    """#16.6: a backslash is data (COPY ESCAPE_UNENCLOSED_FIELD = NONE): alone, as ``\\N``
+    (Snowflake's default NULL marker for escaped fields), and at the end of a value."""
+    assert h.sync("Account", "accounts", **options)["success"]
+    ids = sorted(h.rows("accounts"))[:3]
+    values = {ids[0]: "C:\\temp\\x", ids[1]: "\\N", ids[2]: "ends with \\"}
+    for record_id, name in values.items():
+        emu.org.update("Account", record_id, {"Name": name})
+    result = h.sync("Account", "accounts", **options)
+    assert result["success"], result["error"]
+    names = {r["ID"]: r["NAME"] for r in h.session.sql(
+        f'SELECT "ID", "NAME" FROM "{h.schema}"."ACCOUNTS"').collect()}  # fmt: skip
+    assert {k: names[k] for k in values} == values
+    assert h.differences("Account", "accounts") == []

@@ -41,6 +41,13 @@ state: the stage-file root, and the stage table DROP STAGE edits):
    DATABASE fails ("Ambiguous reference to catalog or schema"). The wrapper writes the names as
    ``<DATABASE>.main._fs_<name>`` — the same objects, unambiguous.
 
+Quoted literal text in date/time formats. Snowflake formats take literal text in double quotes
+   (``TO_TIMESTAMP_NTZ(x, 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"')``, the form LHT loads Salesforce
+   datetimes with). sqlglot maps ``"T"`` but keeps other quoted text with its quotes, so DuckDB's
+   ``strptime`` looked for a ``"`` and refused every value. The wrapper of fakesnow's
+   ``to_timestamp`` transform drops the quotes around literal text in the format of
+   ``TO_TIMESTAMP*`` / ``TO_TIME`` calls (``%`` in that text is escaped as ``%%``).
+
 The patches are tied to the exact fakesnow versions they were tested on: on any other version
 ``apply()`` raises instead of silently changing behaviour. Re-run tests/warehouse/
 test_local_runtime.py and extend ``TESTED_VERSIONS`` when bumping the pin.
@@ -50,6 +57,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +95,7 @@ def apply() -> None:
         server: Any = importlib.import_module("fakesnow.server")
         server.FakeSnow = _shared_per_path(server.FakeSnow)
         macros.creation_sql = _main_schema_macros(macros.creation_sql)  # type: ignore[assignment]
+        transforms.to_timestamp = _literal_format_text(transforms.to_timestamp)
         _applied = True
 
 
@@ -172,6 +181,25 @@ def release(db_path: Any) -> None:
             return
         del _shared[str(Path(db_path))]
     entry[0].duck_conn.close()
+
+
+def _literal_format_text(to_timestamp: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap fakesnow's ``to_timestamp`` transform: ``"text"`` in a parsed date/time format
+    (``StrToTime`` / ``TsOrDsToTime``, strptime-style after sqlglot) becomes plain ``text``."""
+    from sqlglot import exp  # noqa: PLC0415 - dependency of fakesnow, local mode only
+
+    quoted = re.compile(r'"([^"%]*)"')
+
+    def patched(expression: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(expression, exp.StrToTime | exp.TsOrDsToTime):
+            found = expression.args.get("format")
+            if isinstance(found, exp.Literal) and found.is_string and '"' in found.this:
+                plain = quoted.sub(lambda m: m.group(1), found.this)
+                expression.set("format", exp.Literal.string(plain))
+        return to_timestamp(expression, *args, **kwargs)
+
+    patched.__wrapped__ = to_timestamp  # type: ignore[attr-defined]
+    return patched
 
 
 def _unquoting(put_stage: Callable[..., Any]) -> Callable[..., Any]:

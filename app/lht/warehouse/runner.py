@@ -95,10 +95,12 @@ class StatementRunner:
 
     @contextmanager
     def transaction(self) -> Iterator[StatementRunner]:
-        """BEGIN … COMMIT; ROLLBACK (then re-raise) when the block raises."""
+        """BEGIN TRANSACTION … COMMIT; ROLLBACK (then re-raise) when the block raises.
+        Snowflake recommends BEGIN TRANSACTION over the synonym BEGIN
+        (https://docs.snowflake.com/en/sql-reference/transactions)."""
         if self._in_transaction:
             raise WarehouseError("nested transactions are not supported")
-        self.run(Statement("begin", "BEGIN"))
+        self.run(Statement("begin", "BEGIN TRANSACTION"))
         self._in_transaction = True
         try:
             yield self

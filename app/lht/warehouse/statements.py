@@ -125,13 +125,17 @@ def create_schema(schema: str) -> Statement:
 
 def copy_into_staging(staging: TableName, stage: str, *prefix: str) -> Statement:
     """COPY every file under ``@stage/prefix.../`` into the staging table (positional CSV,
-    header skipped, gzip, empty → NULL, abort on the first bad row)."""
+    header skipped, gzip, empty → NULL, abort on the first bad row). ``ESCAPE_UNENCLOSED_FIELD =
+    NONE``: Salesforce CSV escapes only by quoting (RFC 4180), so a backslash in a value (one
+    alone, a literal backslash-N, a trailing one) is data; Snowflake's default (backslash)
+    would read it as an escape in an unquoted field
+    (https://docs.snowflake.com/en/sql-reference/sql/create-file-format)."""
     location = stage_path(stage, *prefix)
     text = (
         f"COPY INTO {staging.sql} FROM {location} "
         "FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
-        "COMPRESSION = GZIP EMPTY_FIELD_AS_NULL = TRUE NULL_IF = ('')) "
-        "ON_ERROR = ABORT_STATEMENT"
+        "ESCAPE_UNENCLOSED_FIELD = NONE COMPRESSION = GZIP EMPTY_FIELD_AS_NULL = TRUE "
+        "NULL_IF = ('')) ON_ERROR = ABORT_STATEMENT"
     )
     return Statement("copy_into_staging", text)
 

@@ -15,11 +15,11 @@ Choices (spec §6.3, sync design decisions):
   the local stand-in renders a MERGE source through sqlglot's generic dialect, which turns
   TO_NUMBER into a DOUBLE cast and loses digits (131.489287 → 131.489286999999984).
 * datetime → ``TIMESTAMP_NTZ(3)`` holding UTC. Values arrive as ``2023-10-22T06:25:12.000Z``
-  (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are CAST with the AUTO
-  input format (explicit TO_TIMESTAMP format strings are not supported by the local
-  stand-in); the offset is always UTC, so the wall-clock value is the UTC instant. This
-  relies on the session's TIMESTAMP_INPUT_FORMAT being AUTO (Snowflake's default).
-* time → ``TIME(3)`` (``RTRIM`` of the trailing ``Z``, then CAST); date → ``DATE`` via
+  (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are converted with the
+  explicit format :data:`DATETIME_FORMAT` (never AUTO, so an account-level
+  TIMESTAMP_INPUT_FORMAT cannot break or change loads); the offset is always UTC, so the
+  wall-clock value is the UTC instant. Anything else fails loudly.
+* time → ``TIME(3)`` via ``TO_TIME(x, TIME_FORMAT)``; date → ``DATE`` via
   ``TO_DATE(x, 'YYYY-MM-DD')``.
 * json / complexvalue → ``VARIANT`` via PARSE_JSON. anyType → ``VARCHAR``: its values are
   arbitrary primitives (history OldValue/NewValue), which PARSE_JSON would reject as text.
@@ -28,7 +28,8 @@ Choices (spec §6.3, sync design decisions):
 * unknown future types → ``VARCHAR`` (text always loads; nothing is silently dropped).
 
 Empty CSV fields reach staging as NULL (COPY uses ``EMPTY_FIELD_AS_NULL`` and
-``NULL_IF=('')``), so conversions never see ``''``.
+``NULL_IF=('')``); every conversion also reads ``NULLIF(x, '')``, so whatever COPY made of
+Bulk 2.0's two null forms (an unquoted empty field, a quoted ``""``) no conversion sees ``''``.
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ def _parse(sql_type: str) -> tuple[str, int | None, int | None]:
     )
 
 
+#: Salesforce's datetime and time text (Bulk ``2023-10-22T06:25:12.000Z``; REST's ``+0000``
+#: is rendered as ``Z``), parsed with explicit formats so the account's
+#: TIMESTAMP_INPUT_FORMAT / TIME_INPUT_FORMAT cannot change how it loads. Double-quoted text
+#: is literal (https://docs.snowflake.com/en/sql-reference/functions-conversion#date-and-time-formats-in-conversion-functions).
+DATETIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"'
+TIME_FORMAT = 'HH24:MI:SS.FF3"Z"'
 _CONVERSIONS = {
     "VARCHAR": "{col}",
     "TEXT": "{col}",
@@ -126,9 +133,9 @@ _CONVERSIONS = {
     "DOUBLE": "TO_DOUBLE({col})",
     "BOOLEAN": "CAST({col} AS BOOLEAN)",
     "DATE": "TO_DATE({col}, 'YYYY-MM-DD')",
-    "TIMESTAMP_NTZ": "CAST({col} AS {type})",
-    "DATETIME": "CAST({col} AS {type})",
-    "TIME": "CAST(RTRIM({col}, 'Z') AS {type})",
+    "TIMESTAMP_NTZ": f"TO_TIMESTAMP_NTZ({{col}}, '{DATETIME_FORMAT}')",
+    "DATETIME": f"TO_TIMESTAMP_NTZ({{col}}, '{DATETIME_FORMAT}')",
+    "TIME": f"TO_TIME({{col}}, '{TIME_FORMAT}')",
     "VARIANT": "PARSE_JSON({col})",
 }
 
@@ -147,13 +154,14 @@ def convert_expression(sql_type: str, column_sql: str) -> str:
     """SQL converting the raw VARCHAR ``column_sql`` to ``sql_type``; raises ConfigError for
     a type LHT does not load (so a new type cannot be loaded unconverted by accident)."""
     base, first, second = _parse(sql_type)
+    value = f"NULLIF({column_sql}, '')"  # '' (a quoted empty CSV field) is no value: NULL
     if base in {"NUMBER", "DECIMAL", "NUMERIC"}:
         precision = first if first is not None else _MAX_PRECISION
-        return f"CAST({column_sql} AS NUMBER({precision}, {second or 0}))"
+        return f"CAST({value} AS NUMBER({precision}, {second or 0}))"
     template = _CONVERSIONS.get(base)
     if template is None:
         raise ConfigError(f"no conversion from staging text to column type {sql_type!r}")
-    return template.format(col=column_sql, type=sql_type.upper().replace(" ", ""))
+    return template.format(col=value)
 
 
 def declared_type(

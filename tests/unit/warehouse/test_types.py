@@ -75,19 +75,20 @@ def test_snowflake_type_edge_cases(sf_type: str, kwargs: dict[str, int], expecte
 @pytest.mark.parametrize(
     ("sql_type", "expected"),
     [
-        ("VARCHAR(18)", 'd."X"'),
-        ("VARCHAR", 'd."X"'),
-        ("NUMBER(18,2)", 'CAST(d."X" AS NUMBER(18, 2))'),
-        ("NUMBER(19,0)", 'CAST(d."X" AS NUMBER(19, 0))'),
-        ("number(9, 0)", 'CAST(d."X" AS NUMBER(9, 0))'),
-        ("FLOAT", 'TO_DOUBLE(d."X")'),
-        ("BOOLEAN", 'CAST(d."X" AS BOOLEAN)'),
-        ("DATE", "TO_DATE(d.\"X\", 'YYYY-MM-DD')"),
-        ("TIMESTAMP_NTZ(3)", 'CAST(d."X" AS TIMESTAMP_NTZ(3))'),
-        ("TIME(3)", "CAST(RTRIM(d.\"X\", 'Z') AS TIME(3))"),
-        ("VARIANT", 'PARSE_JSON(d."X")'),
+        ("VARCHAR(18)", "NULLIF(d.\"X\", '')"),
+        ("VARCHAR", "NULLIF(d.\"X\", '')"),
+        ("NUMBER(38,2)", "CAST(NULLIF(d.\"X\", '') AS NUMBER(38, 2))"),
+        ("number(9, 0)", "CAST(NULLIF(d.\"X\", '') AS NUMBER(9, 0))"),
+        ("FLOAT", "TO_DOUBLE(NULLIF(d.\"X\", ''))"),
+        ("BOOLEAN", "CAST(NULLIF(d.\"X\", '') AS BOOLEAN)"),
+        ("DATE", "TO_DATE(NULLIF(d.\"X\", ''), 'YYYY-MM-DD')"),
+        # explicit formats, never AUTO (the account's TIMESTAMP_INPUT_FORMAT cannot break loads)
+        ("TIMESTAMP_NTZ(3)",
+         "TO_TIMESTAMP_NTZ(NULLIF(d.\"X\", ''), 'YYYY-MM-DD\"T\"HH24:MI:SS.FF3\"Z\"')"),
+        ("TIME(3)", "TO_TIME(NULLIF(d.\"X\", ''), 'HH24:MI:SS.FF3\"Z\"')"),
+        ("VARIANT", "PARSE_JSON(NULLIF(d.\"X\", ''))"),
     ],
-)
+)  # fmt: skip
 def test_convert_expression_per_type(sql_type: str, expected: str) -> None:
     assert convert_expression(sql_type, 'd."X"') == expected
 
