@@ -192,8 +192,10 @@ def _call(route: Route, org: Org, req: Request, match: re.Match[str]) -> Respons
         return sf_error(status, exc.status_code, exc.message, exc.fields)
     except Exception:  # the server must answer like Salesforce even when a handler has a bug
         log.exception("emulator handler failed: %s %s", req.method, req.path)
-        message = "An unexpected error occurred. Please include this ErrorId if you contact "
-        "support: 0000-0000 (-1)"
+        message = (
+            "An unexpected error occurred. Please include this ErrorId if you contact "
+            "support: 0000-0000 (-1)"
+        )
         return sf_error(500, "UNKNOWN_EXCEPTION", message)
 
 

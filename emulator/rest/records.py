@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.options import register_option
 from emulator.core.writes import RecordError
 from emulator.http import Request, Response, SalesforceHttpError, json_response
 from emulator.rest.values import json_value, record_url
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
 
 BASE = r"/services/data/(?P<ver>v\d+\.\d+)/sobjects/(?P<sobject>\w+)"
 ID = r"(?P<id>[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?)"
+register_option(
+    "rest.deleted_record_error",
+    "ENTITY_IS_DELETED",
+    "errorCode (404) of GET on a record in the recycle bin: ENTITY_IS_DELETED 'entity is deleted' "
+    "(as recorded for DELETE of a deleted record) or NOT_FOUND [docs silent].",
+    ["ENTITY_IS_DELETED", "NOT_FOUND"],
+)
+NOT_FOUND = ("NOT_FOUND", "The requested resource does not exist")
 
 
 def _body_object(req: Request) -> dict[str, Any]:
@@ -34,10 +43,8 @@ def render_full(
     try:
         values = org.get_record(obj.name, record_id, fields)
     except RecordError as exc:
-        if exc.status_code == "ENTITY_IS_DELETED":
-            raise SalesforceHttpError(
-                404, "NOT_FOUND", "The requested resource does not exist"
-            ) from None
+        if exc.status_code == "ENTITY_IS_DELETED" and _deleted_is_not_found(org):
+            raise SalesforceHttpError(404, *NOT_FOUND) from None
         raise
     full_id = str(org.data(obj.name).make_id(org.data(obj.name).index_of(record_id) or 0))
     url = record_url(version, obj.name, full_id)
@@ -45,6 +52,10 @@ def render_full(
     for name, value in values.items():
         out[name] = json_value(obj.field(name), value, f"{url}/{name}")
     return out
+
+
+def _deleted_is_not_found(org: Org) -> bool:
+    return org.options["rest.deleted_record_error"] == "NOT_FOUND"
 
 
 def _fields_param(org: Org, sobject: str, req: Request) -> list[str] | None:

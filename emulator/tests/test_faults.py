@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,6 +10,8 @@ import requests
 
 from emulator import Emulator
 from emulator.core.faults import FaultRule
+from emulator.http import Headers, Request, Response
+from emulator.routing import Router
 from emulator.tests.helpers import API, TIMEOUT, Client
 
 
@@ -133,3 +136,21 @@ def test_fault_headers_are_added_to_the_response(emu: Emulator, client: Client) 
     reply = client.get(f"{API}/limits")
     assert reply.status_code == 429
     assert reply.headers["Retry-After"] == "7"
+
+
+def test_a_handler_bug_answers_500_unknown_exception_with_the_whole_message(emu: Emulator) -> None:
+    def broken(org: object, req: object, match: object) -> Response:
+        raise RuntimeError("handler bug")
+
+    router = Router()
+    router.add("GET", r"/services/data/(?P<ver>v\d+\.\d+)/broken", broken, auth=False)
+    req = Request("GET", f"{API}/broken", {}, Headers(), api_version=API.rsplit("/", 1)[1])
+    reply = router.handle(emu.org, req)
+    assert reply.status == 500
+    assert json.loads(reply.body) == [
+        {
+            "message": "An unexpected error occurred. Please include this ErrorId if you contact "
+            "support: 0000-0000 (-1)",
+            "errorCode": "UNKNOWN_EXCEPTION",
+        }
+    ]

@@ -138,6 +138,31 @@ def test_query_all_locator_pages_follow(client: Client) -> None:
     assert sum(len(p["records"]) for p in pages) == 4500
 
 
+def test_query_all_next_records_url_says_query_and_keeps_deleted_rows(
+    emu: Emulator, client: Client
+) -> None:
+    # REST API Developer Guide, "QueryAll More Results": the nextRecordsUrl of a queryAll reply
+    # contains query instead of queryAll; both resources continue it, deleted rows included.
+    last = client.query("SELECT Id FROM Account ORDER BY Id DESC LIMIT 1").json()["records"][0]
+    assert client.delete(f"{API}/sobjects/Account/{last['Id']}").status_code == 204
+    first = client.query("SELECT Id, IsDeleted FROM Account", "queryAll").json()
+    locator = first["nextRecordsUrl"].rsplit("/", 1)[1]
+    assert first["nextRecordsUrl"] == f"{API}/query/{locator}"
+    for resource in ("query", "queryAll"):
+        rows = list(first["records"])
+        url = f"{API}/{resource}/{locator}"
+        while True:
+            page = client.get(url).json()
+            rows += page["records"]
+            if page["done"]:
+                break
+            url = page["nextRecordsUrl"]
+        assert len(rows) == 4500
+        assert [r["IsDeleted"] for r in rows if r["Id"] == last["Id"]] == [True]
+        first = client.query("SELECT Id, IsDeleted FROM Account", "queryAll").json()
+        locator = first["nextRecordsUrl"].rsplit("/", 1)[1]
+
+
 def test_unknown_column_matches_recorded_invalid_field(client: Client) -> None:
     expected = recorded("errors/query-unknown-column.wiremock.heroku.json")
     reply = client.query("SELECT Bacon__c FROM Account LIMIT 2")

@@ -33,6 +33,24 @@ def test_get_update_delete_round_trip(client: Client) -> None:
     assert again.json() == recorded("errors/delete-already-deleted.wiremock.heroku.json")
 
 
+def test_get_of_a_deleted_record_is_entity_is_deleted_until_purged(
+    emu: Emulator, client: Client
+) -> None:
+    # The docs are silent; the recorded DELETE of a deleted record answers this body, and a
+    # public runbook records GET .../sobjects/Contact/<deleted id> -> 404 ENTITY_IS_DELETED.
+    record_id = client.query("SELECT Id FROM Account LIMIT 1").json()["records"][0]["Id"]
+    assert client.delete(f"{SOBJ}/Account/{record_id}").status_code == 204
+    reply = client.get(f"{SOBJ}/Account/{record_id}")
+    assert reply.status_code == 404
+    assert reply.json() == recorded("errors/delete-already-deleted.wiremock.heroku.json")
+    emu.org.options.set("rest.deleted_record_error", "NOT_FOUND")
+    assert client.get(f"{SOBJ}/Account/{record_id}").json()[0]["errorCode"] == "NOT_FOUND"
+    emu.org.options.set("rest.deleted_record_error", "ENTITY_IS_DELETED")
+    emu.org.purge("Account", record_id)
+    purged = client.get(f"{SOBJ}/Account/{record_id}")
+    assert purged.status_code == 404 and purged.json()[0]["errorCode"] == "NOT_FOUND"
+
+
 def test_update_bumps_system_modstamp(emu: Emulator, client: Client) -> None:
     record = client.query("SELECT Id, SystemModstamp FROM Account LIMIT 1").json()["records"][0]
     emu.org.clock.advance(60)
