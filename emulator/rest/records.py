@@ -55,7 +55,7 @@ def render_full(
 
 
 def _deleted_is_not_found(org: Org) -> bool:
-    return org.options["rest.deleted_record_error"] == "NOT_FOUND"
+    return str(org.options["rest.deleted_record_error"]) == "NOT_FOUND"
 
 
 def _fields_param(org: Org, sobject: str, req: Request) -> list[str] | None:
