@@ -13,6 +13,7 @@ from typing import Any
 from emulator.catalog import fieldkit as k
 from emulator.catalog import members
 from emulator.catalog.custom import custom_x
+from emulator.catalog.organization import organization
 from emulator.catalog.vocabulary import FIRST, LAST, NOUNS, WORDS
 from emulator.core import datagen as g
 from emulator.core.schema import FieldDef, ObjectDef, Schema
@@ -286,7 +287,7 @@ def user() -> ObjectDef:
 def build_schema() -> Schema:
     """A fresh schema (fields may be added at runtime, so each org gets its own copy)."""
     return Schema(
-        [account(), contact(), opportunity(), lead(), case(), user(), custom_x()]
+        [account(), contact(), opportunity(), lead(), case(), user(), custom_x(), organization()]
         + [make() for make in members.OBJECTS]
     )
 
@@ -299,5 +300,6 @@ DEFAULT_COUNTS: dict[str, int] = {
     "Case": 250,
     "User": 10,
     "X__c": 150,
+    "Organization": 1,
     **members.COUNTS,
 }

@@ -12,7 +12,7 @@ DEFAULT_CLIENT_ID = "lht-local-client-id"
 DEFAULT_CLIENT_SECRET = "lht-local-client-secret"
 DEFAULT_USERNAME = "admin@lht.local"
 DEFAULT_PASSWORD = "lht-local-password"
-ORG_ID_15 = "00DDn0000000001"
+ORG_ID_15 = "00DDn0000000000"  # = the Organization row's Id (make_id("00D", 0)), 15 chars
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import string
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -39,6 +40,7 @@ class GenContext:
     prefixes: Mapping[str, str]
     history_end: datetime
     history_days: int
+    settings: Mapping[str, Any] = dataclass_field(default_factory=dict)  # the org's options
 
     @property
     def count(self) -> int:
@@ -274,6 +276,17 @@ def record_id() -> Factory:
 
 def constant(value: Any) -> Factory:
     return lambda ctx, field: with_block(lambda i: value, lambda idx: [value] * len(idx))
+
+
+def setting(option: str, convert: Callable[[Any], Any] | None = None) -> Factory:
+    """The value of org option `option` when the data was generated (Organization's row),
+    through `convert` if given."""
+
+    def make(ctx: GenContext, field: str) -> RowFn:
+        value = ctx.settings[option]
+        return constant(convert(value) if convert is not None else value)(ctx, field)
+
+    return make
 
 
 def _timeline(ctx: GenContext) -> tuple[int, int, int]:

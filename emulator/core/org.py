@@ -104,6 +104,8 @@ class Org(WriteMixin):
                 obj = self.schema.get(name)
                 if obj is None:
                     raise ValueError(f"unknown sObject {name!r} in datasets")
+                if obj.name == "Organization" and int(count) != 1:
+                    raise ValueError("Organization has exactly one row")
                 counts[obj.name] = int(count)
             self.seed, self.counts = seed, counts
             self.schema = build_schema()
@@ -118,6 +120,7 @@ class Org(WriteMixin):
             prefixes={obj.name: obj.key_prefix for obj in self.schema},
             history_end=_parse_moment(str(self.options["data.history_end"])),
             history_days=int(self.options["data.history_days"]),
+            settings=self.options.as_dict(),
         )
 
     def reset(self) -> None:

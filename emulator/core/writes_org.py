@@ -181,6 +181,12 @@ class WriteMixin:
         """Create a record; returns its new 18-char Id. Raises RecordError."""
         with self.lock:
             data = self.data(sobject)
+            if not data.obj.createable:  # wording as quoted from REST in public notes
+                raise RecordError(
+                    "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
+                    f"entity type cannot be inserted: {data.obj.label}",
+                    [],
+                )
             typed = writable_values(data.obj, values, True, self.exists, self._round())
             self.check_rules(data.obj.name, "insert", values, None)
             index = data.allocate_index()

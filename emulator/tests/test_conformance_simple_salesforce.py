@@ -170,3 +170,9 @@ def test_bulk2_unprocessed_records_path_is_accepted(sf: Salesforce) -> None:
     (outcome,) = sf.bulk2.Account.insert(records=[{"Name": "Unprocessed check"}], wait=0)
     text = sf.bulk2.Account.get_unprocessed_records(outcome["job_id"])
     assert text.splitlines() == ["Name"]
+
+
+def test_is_sandbox_reads_the_organization_row(sf: Salesforce) -> None:
+    assert sf.is_sandbox() is False
+    org = sf.query("SELECT Id, Name, OrganizationType FROM Organization")["records"][0]
+    assert org["Id"].startswith("00D") and org["OrganizationType"] == "Developer Edition"
