@@ -21,6 +21,7 @@ from emulator.core.auth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
+    DEFAULT_SECURITY_TOKEN,
     DEFAULT_USERNAME,
 )
 from emulator.core.faults import FaultRule
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "DEFAULT_PASSWORD",
+    "DEFAULT_SECURITY_TOKEN",
     "DEFAULT_USERNAME",
     "Emulator",
     "FaultRule",
@@ -75,6 +77,7 @@ class Emulator:
         self.client_secret = DEFAULT_CLIENT_SECRET
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
+        self.security_token = DEFAULT_SECURITY_TOKEN  # SOAP login(): password + token
         self.ca_cert_path: Path | None = None
         self._cert_dir: Path | None = None
         self._server: EmulatorServer | None = None

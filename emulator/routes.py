@@ -6,7 +6,7 @@ import importlib
 import logging
 from types import ModuleType
 
-from emulator import control, oauth
+from emulator import control, oauth, soap
 from emulator.rest import collections as rest_collections
 from emulator.rest import composite as rest_composite
 from emulator.rest import meta as rest_meta
@@ -18,6 +18,7 @@ from emulator.routing import Router
 log = logging.getLogger(__name__)
 CORE_MODULES: tuple[ModuleType, ...] = (
     oauth,
+    soap,
     rest_meta,
     rest_query,
     replication,

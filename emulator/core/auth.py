@@ -12,6 +12,7 @@ DEFAULT_CLIENT_ID = "lht-local-client-id"
 DEFAULT_CLIENT_SECRET = "lht-local-client-secret"
 DEFAULT_USERNAME = "admin@lht.local"
 DEFAULT_PASSWORD = "lht-local-password"
+DEFAULT_SECURITY_TOKEN = "LhtLocalSecurityToken0"  # appended to the password for SOAP login()
 ORG_ID_15 = "00DDn0000000000"  # = the Organization row's Id (make_id("00D", 0)), 15 chars
 
 
@@ -31,6 +32,7 @@ class AuthState:
         self._lock = threading.Lock()
         self.clients: dict[str, str] = {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET}
         self.users: dict[str, str] = {DEFAULT_USERNAME: DEFAULT_PASSWORD}
+        self.security_token = DEFAULT_SECURITY_TOKEN
         self._tokens: dict[str, Token] = {}
         self._refresh: dict[str, Token] = {}
         self.token_requests = 0

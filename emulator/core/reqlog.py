@@ -38,7 +38,7 @@ def redact_query(query: dict[str, str]) -> dict[str, str]:
 
 
 def body_preview(path: str, body: bytes) -> str:
-    if path.startswith("/services/oauth2"):
+    if path.startswith(("/services/oauth2", "/services/Soap/")):  # credentials, session ids
         return "<redacted>" if body else ""
     return body[:_BODY_PREVIEW].decode("utf-8", errors="replace")
 

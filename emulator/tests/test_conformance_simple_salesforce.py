@@ -10,16 +10,19 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import requests.adapters
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceMalformedRequest
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceMalformedRequest
 
 from emulator import Emulator
 
 pytestmark = pytest.mark.timeout(120)
 API_VERSION = "62.0"
+LOGIN_HOST = "https://login.salesforce.com"
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +179,58 @@ def test_is_sandbox_reads_the_organization_row(sf: Salesforce) -> None:
     assert sf.is_sandbox() is False
     org = sf.query("SELECT Id, Name, OrganizationType FROM Organization")["records"][0]
     assert org["Id"].startswith("00D") and org["OrganizationType"] == "Developer Edition"
+
+
+class _LoginHostToEmulator(requests.adapters.HTTPAdapter):
+    """The only change to the client's world: login.salesforce.com is the emulator."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        request.url = str(request.url).replace(LOGIN_HOST, self.base_url, 1)
+        return super().send(request, **kwargs)
+
+
+def _redirected_session(emulator: Emulator) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(emulator.ca_cert_path)
+    session.mount(LOGIN_HOST, _LoginHostToEmulator(emulator.base_url))
+    return session
+
+
+def test_soap_login_with_username_password_and_security_token(emulator: Emulator) -> None:
+    emulator.org.options.set("soap.login_enabled", True)
+    try:
+        sf = Salesforce(
+            username=emulator.username,
+            password=emulator.password,
+            security_token=emulator.security_token,
+            session=_redirected_session(emulator),
+            version=API_VERSION,
+        )
+        assert sf.sf_instance == emulator.base_url.removeprefix("https://")
+        assert sf.is_sandbox() is False  # a REST query with the SOAP session id
+        with pytest.raises(SalesforceAuthenticationFailed, match="INVALID_LOGIN"):
+            Salesforce(
+                username=emulator.username,
+                password="wrong",
+                security_token=emulator.security_token,
+                session=_redirected_session(emulator),
+                version=API_VERSION,
+            )
+    finally:
+        emulator.org.options.set("soap.login_enabled", False)
+
+
+def test_soap_login_in_a_new_org_fails_with_the_disabled_fault(emulator: Emulator) -> None:
+    with pytest.raises(SalesforceAuthenticationFailed, match="disabled by default in this org"):
+        Salesforce(
+            username=emulator.username,
+            password=emulator.password,
+            security_token=emulator.security_token,
+            session=_redirected_session(emulator),
+            version=API_VERSION,
+        )
