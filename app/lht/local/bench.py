@@ -40,6 +40,7 @@ from lht.local.bench_floors import floors
 from lht.local.runtime import CLIENT_TIMEOUTS, standin_server
 from lht.salesforce.auth import Credentials
 from lht.salesforce.client import SalesforceClient
+from lht.sync.extract import page_size
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import run_sync
 from lht.warehouse import statements as sql
@@ -82,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-floors", action="store_true", help="skip the floor runs")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size (medians)")
     parser.add_argument("--streams", type=int, default=DEFAULTS.download_streams)
+    parser.add_argument(
+        "--stage-file-mb",
+        type=int,
+        default=DEFAULTS.stage_file_mb,
+        help="the sync option stage_file_mb (0 = one staged file per page)",
+    )
+    parser.add_argument(
+        "--max-records",
+        type=int,
+        default=DEFAULTS.max_records,
+        help="the sync option max_records (the floors use the same page)",
+    )
     parser.add_argument("--model-at", type=int, nargs="*", default=[],
                         help="sizes for the Salesforce-shaped runs")  # fmt: skip
     parser.add_argument("--model-stream-mbps", type=float, default=2.0)
@@ -89,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("--child", "--base-url", "--warehouse"):
         parser.add_argument(name, help=argparse.SUPPRESS)
     parser.add_argument("--incremental", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     return parser
 
 
@@ -110,9 +124,10 @@ def _measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
     with _emulator(size) as base:
         extra = ["--incremental"] if size in args.incremental_at else []
         for _ in range(args.repeat):
-            syncs.append(_run_child("sync", base, str(args.streams), *extra))
+            syncs.append(_run_child("sync", base, str(args.streams), *extra, args=args))
             if not args.no_floors:
-                floors_.append(_run_child("floors", base, str(args.streams)))
+                floors_.append(_run_child("floors", base, str(args.streams), "--rows",
+                                          str(size), args=args))  # fmt: skip
     return {"size": size, "sync": _median(syncs), "floor": _median(floors_) if floors_ else None}
 
 
@@ -132,9 +147,9 @@ def _measure_model(size: int, args: argparse.Namespace) -> dict[str, Any]:
                 "rate": int(args.model_stream_mbps * 1_000_000)}  # fmt: skip
         requests.post(f"{base}/__emulator/faults", json=rule, timeout=_TIMEOUT).raise_for_status()
         return {
-            "sync_1": _run_child("sync", base, "1"),
-            "sync_5": _run_child("sync", base, "5"),
-            "floor_5": _run_child("floors", base, "5"),
+            "sync_1": _run_child("sync", base, "1", args=args),
+            "sync_5": _run_child("sync", base, "5", args=args),
+            "floor_5": _run_child("floors", base, "5", "--rows", str(size), args=args),
         }
 
 
@@ -156,10 +171,13 @@ def _warehouse_process() -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def _run_child(kind: str, base: str, streams: str, *rest: str) -> dict[str, Any]:
+def _run_child(
+    kind: str, base: str, streams: str, *rest: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    options = ["--stage-file-mb", str(args.stage_file_mb), "--max-records", str(args.max_records)]
     with _warehouse_process() as configs:
         command = [sys.executable, "-m", "lht.local.bench", "--child", kind, "--base-url", base,
-                   "--warehouse", configs, "--streams", streams, *rest]  # fmt: skip
+                   "--warehouse", configs, "--streams", streams, *options, *rest]  # fmt: skip
         done = subprocess.run(command, capture_output=True, check=False, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"bench child {kind} failed: {done.stderr.decode()[-2000:]}")
@@ -220,11 +238,14 @@ def _child(args: argparse.Namespace) -> int:
     configs, streams = json.loads(args.warehouse), int(args.streams)
     with _warehouse(configs) as session:
         if args.child == "sync":
-            result = _child_sync(args.base_url, session, streams, args.incremental)
+            options = SyncOptions(download_streams=streams, stage_file_mb=args.stage_file_mb,
+                                  max_records=args.max_records)  # fmt: skip
+            result = _child_sync(args.base_url, session, options, args.incremental)
         else:
             describe = _client(args.base_url).describe("Account")
+            page = page_size(args.max_records, args.rows, streams)  # the sync's page size
             result = floors(args.base_url, *CLIENT, describe, session, streams=streams,
-                            page=DEFAULTS.max_records or 100_000)  # fmt: skip
+                            page=page or args.max_records)  # fmt: skip
     print(json.dumps(result))  # noqa: T201 - the parent reads this line
     return 0
 
@@ -275,13 +296,13 @@ class _Phases(logging.Handler):
             self.last_page = max(self.last_page, record.created)
 
 
-def _child_sync(base: str, session: Any, streams: int, incremental: bool) -> dict[str, Any]:
+def _child_sync(base: str, session: Any, options: SyncOptions, incremental: bool) -> dict[str, Any]:
     client = _client(base)
     phases = _Phases()
     for name in ("lht.salesforce.bulk", "lht.salesforce.bulk_pages"):
         logging.getLogger(name).addHandler(phases)
         logging.getLogger(name).setLevel(logging.INFO)
-    request = SyncRequest("Account", "RAW", "ACCOUNTS", SyncOptions(download_streams=streams))
+    request = SyncRequest("Account", "RAW", "ACCOUNTS", options)
     cpu = _cpu_seconds()
     full = run_sync(session, client, request)
     cpu = _cpu_seconds() - cpu
