@@ -32,6 +32,7 @@ from emulator.core.query_exec import (
     compile_condition,
     order_indices,
     project_blocks,
+    resolve_semi_joins,
 )
 from emulator.core.reqlog import RequestLog
 from emulator.core.schema import FieldDef, ObjectDef, Schema
@@ -40,6 +41,7 @@ from emulator.core.writes import RecordError, RecordRule
 from emulator.core.writes_org import WriteMixin
 from emulator.http import SalesforceHttpError
 from emulator.soql import Query, resolve_path
+from emulator.soql.syntax import SemiJoin
 
 register_option(
     "clock.frozen", False, "Freeze the org clock (it only moves via /__emulator/clock)."
@@ -218,7 +220,7 @@ class Org(WriteMixin):
             rows = (i for i in rows if i not in deleted)
         if query.where is not None:
             predicate = compile_condition(
-                query.where,
+                resolve_semi_joins(query.where, self._semi_join_values),
                 lambda p: self.path_fn(query.sobject, p),
                 lambda p: self.field_of(query.sobject, p),
                 self.clock.now(),
@@ -238,6 +240,10 @@ class Org(WriteMixin):
             stop = None if query.limit is None else start + query.limit
             rows = itertools.islice(rows, start, stop)
         return rows
+
+    def _semi_join_values(self, semi: SemiJoin) -> tuple[Any, ...]:
+        """The distinct non-null values a semi/anti-join sub-select selects (live rows)."""
+        return tuple({row[0] for row in self.run_query(semi.sub, False) if row[0] is not None})
 
     def run_query(self, query: Query, include_deleted: bool) -> Iterator[tuple[Any, ...]]:
         """Rows of plain select fields, in select order, as Python values (UTC-aware datetimes)."""

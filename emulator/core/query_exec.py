@@ -24,6 +24,8 @@ from emulator.soql.syntax import (
     Not,
     Or,
     OrderItem,
+    SemiJoin,
+    Value,
 )
 
 RowFn = Callable[[int], Any]
@@ -150,6 +152,22 @@ def _like_regex(pattern: str) -> re.Pattern[str]:
         out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
         i += 1
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def resolve_semi_joins(
+    cond: Condition, values_of: Callable[[SemiJoin], tuple[Value, ...]]
+) -> Condition:
+    """The condition with every semi/anti-join replaced by [NOT] IN (the values its sub-select
+    selects, nulls left out), computed once before the rows are filtered."""
+    if isinstance(cond, SemiJoin):
+        return InList(cond.field, values_of(cond), cond.negate)
+    if isinstance(cond, And):
+        return And(tuple(resolve_semi_joins(c, values_of) for c in cond.items))
+    if isinstance(cond, Or):
+        return Or(tuple(resolve_semi_joins(c, values_of) for c in cond.items))
+    if isinstance(cond, Not):
+        return Not(resolve_semi_joins(cond.item, values_of))
+    return cond
 
 
 def compile_condition(  # noqa: PLR0911 (one return per node type)

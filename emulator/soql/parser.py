@@ -6,15 +6,10 @@ INVALID_FIELD | INVALID_TYPE, <Salesforce's message format>)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 from emulator.core.schema import FieldDef, ObjectDef, Schema
 from emulator.http import SalesforceHttpError
-from emulator.soql.literals import check_literal, date_literal, datetime_literal, unquote
 from emulator.soql.names import (
     CLAUSE_WORDS,
-    DATE_LITERALS,
-    DATE_N_LITERALS,
     bad_child_relationship,
     resolve_child,
     resolve_path,
@@ -22,72 +17,41 @@ from emulator.soql.names import (
 )
 from emulator.soql.syntax import (
     EOF_KIND,
-    And,
-    Cmp,
     Condition,
-    DateLiteral,
-    Includes,
-    InList,
-    Like,
-    Not,
-    Or,
     OrderItem,
     Query,
     SelectItem,
     Token,
-    Value,
     query_error,
     tokenize,
 )
+from emulator.soql.where import WhereParser
 
 __all__ = ["Query", "parse", "resolve_path"]
 
 AGGREGATES = ("COUNT", "COUNT_DISTINCT", "SUM", "MIN", "MAX", "AVG")
 
 
-class _Parser:
-    def __init__(self, text: str, schema: Schema, parent: ObjectDef | None = None) -> None:
+class _Parser(WhereParser):
+    def __init__(
+        self,
+        text: str,
+        schema: Schema,
+        parent: ObjectDef | None = None,
+        span: tuple[int, int] | None = None,
+    ) -> None:
+        """`span`: parse only text[start:end] (a semi-join sub-select), positions kept."""
         self.text = text
         self.schema = schema
-        self.tokens = tokenize(text)
+        self.semi = span is not None
+        start, end = span or (0, len(text))
+        self.tokens = [Token(t.kind, t.text, t.pos + start) for t in tokenize(text[start:end])]
+        self.semi_joins = 0
         self.i = 0
         self.obj: ObjectDef | None = None
         self.parent = parent
         self.link: tuple[str, str] | None = None  # sub-query: (relationship name, lookup field)
         self.flags: dict[str, bool] = {"typeof": False, "subquery": False, "count": False}
-
-    # -- token helpers ---
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def advance(self) -> Token:
-        token = self.tokens[self.i]
-        self.i += 1
-        return token
-
-    def error(
-        self, token: Token | None = None, code: str = "MALFORMED_QUERY", message: str | None = None
-    ) -> SalesforceHttpError:
-        token = token or self.tok
-        text = message or (
-            f"unexpected token: '{token.text}'"
-            if token.kind != EOF_KIND
-            else "unexpected token: '<EOF>'"
-        )
-        if token.pos == 0 and message is None:
-            text = f"unexpected token: {token.text}"
-        return query_error(self.text, token.pos, code, text)
-
-    def expect_kw(self, *words: str) -> Token:
-        if not self.tok.is_kw(*words):
-            raise self.error()
-        return self.advance()
-
-    def expect(self, kind: str, text: str | None = None) -> Token:
-        if self.tok.kind != kind or (text is not None and self.tok.text != text):
-            raise self.error()
-        return self.advance()
 
     # -- statement ---
     def parse(self) -> Query:
@@ -122,6 +86,8 @@ class _Parser:
         if self.tok.is_kw("WHERE"):
             self.advance()
             where = self.condition()
+        if self.semi and self.tok.is_kw("GROUP", "ORDER", "LIMIT", "OFFSET"):
+            raise self.error()  # not supported in semi-join sub-selects
         if self.tok.is_kw("GROUP"):
             self.advance(), self.expect_kw("BY")
             group_by = tuple(self.field_ref(self.expect("ident"))[0] for _ in self.comma_list())
@@ -187,21 +153,6 @@ class _Parser:
             base64_fields=tuple(base64),
         )
 
-    def comma_list(self) -> Iterator[None]:
-        """Yields once per list element; the caller consumes the element between yields."""
-        while True:
-            yield None
-            if self.tok.kind == "punct" and self.tok.text == ",":
-                self.advance()
-                continue
-            return
-
-    def integer(self) -> int:
-        token = self.expect("number")
-        if not token.text.isdigit():
-            raise self.error(token)
-        return int(token.text)
-
     # -- select list ---
     def select_list(self) -> list[tuple[Token, SelectItem]]:
         items: list[tuple[Token, SelectItem]] = []
@@ -248,18 +199,8 @@ class _Parser:
             alias = self.advance().text
         return SelectItem("aggregate", path=arg, func=func, alias=alias)
 
-    def skip_parenthesised(self) -> None:
-        depth = 0
-        while True:
-            token = self.advance()
-            if token.kind == EOF_KIND:
-                raise self.error(token)
-            if token.kind == "punct" and token.text == "(":
-                depth += 1
-            elif token.kind == "punct" and token.text == ")":
-                depth -= 1
-                if depth == 0:
-                    return
+    def parse_span(self, span: tuple[int, int]) -> Query:
+        return _Parser(self.text, self.schema, span=span).parse()
 
     def resolve_item(self, token: Token, item: SelectItem) -> SelectItem:
         if item.kind == "subquery":
@@ -276,104 +217,6 @@ class _Parser:
         if isinstance(resolved, str):
             raise query_error(self.text, token.pos, "INVALID_FIELD", resolved)
         return resolved
-
-    # -- where ---
-    def condition(self) -> Condition:
-        items = [self.conjunction()]
-        while self.tok.is_kw("OR"):
-            self.advance()
-            items.append(self.conjunction())
-        return items[0] if len(items) == 1 else Or(tuple(items))
-
-    def conjunction(self) -> Condition:
-        items = [self.negation()]
-        while self.tok.is_kw("AND"):
-            self.advance()
-            items.append(self.negation())
-        return items[0] if len(items) == 1 else And(tuple(items))
-
-    def negation(self) -> Condition:
-        if self.tok.is_kw("NOT"):
-            self.advance()
-            return Not(self.negation())
-        if self.tok.kind == "punct" and self.tok.text == "(":
-            self.advance()
-            inner = self.condition()
-            self.expect("punct", ")")
-            return inner
-        return self.predicate()
-
-    def predicate(self) -> Condition:
-        name = self.expect("ident")
-        path, fdef = self.field_ref(name)
-        if not fdef.filterable:
-            raise query_error(
-                self.text,
-                name.pos,
-                "INVALID_FIELD",
-                f"field '{fdef.name}' can not be filtered in a query call",
-            )
-        negate = False
-        if self.tok.is_kw("NOT"):
-            self.advance()
-            negate = True
-            if not self.tok.is_kw("IN", "LIKE"):
-                raise self.error()
-        if self.tok.is_kw("IN"):
-            self.advance()
-            return InList(path, self.value_list(fdef), negate)
-        if self.tok.is_kw("LIKE"):
-            self.advance()
-            token = self.expect("string")
-            return Like(path, unquote(token.text), negate)
-        if self.tok.is_kw("INCLUDES", "EXCLUDES"):
-            excludes = self.advance().text.upper() == "EXCLUDES"
-            values = tuple(str(v) for v in self.value_list(fdef))
-            return Includes(path, values, excludes)
-        op = self.expect("op").text
-        return Cmp(path, "!=" if op == "<>" else op, self.value(fdef))
-
-    def value_list(self, fdef: FieldDef) -> tuple[Value, ...]:
-        self.expect("punct", "(")
-        if self.tok.is_kw("SELECT"):
-            raise self.error(message="Semi-join sub-selects are not supported by the emulator")
-        values = [self.value(fdef) for _ in self.comma_list()]
-        self.expect("punct", ")")
-        return tuple(values)
-
-    def value(self, fdef: FieldDef) -> Value:
-        token = self.advance()
-        literal = self.literal(token)
-        problem = check_literal(fdef, literal, token.kind == "string")
-        if problem:
-            raise query_error(self.text, token.pos, "INVALID_FIELD", problem)
-        return literal
-
-    def literal(self, token: Token) -> Value:  # noqa: PLR0911 (one return per type)
-        if token.kind == "string":
-            return unquote(token.text)
-        if token.kind == "number":
-            return float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
-        if token.kind == "date":
-            return self.temporal(token, date_literal)
-        if token.kind == "datetime":
-            return self.temporal(token, datetime_literal)
-        if token.kind == "ident":
-            upper = token.text.upper()
-            if upper in ("NULL", "TRUE", "FALSE"):
-                return {"NULL": None, "TRUE": True, "FALSE": False}[upper]
-            if upper in DATE_LITERALS:
-                return DateLiteral(upper)
-            if upper in DATE_N_LITERALS and self.tok.kind == "punct" and self.tok.text == ":":
-                self.advance()
-                return DateLiteral(upper, self.integer())
-        raise self.error(token)
-
-    def temporal(self, token: Token, convert: Callable[[str], Value]) -> Value:
-        try:
-            return convert(token.text)
-        except ValueError:
-            raise self.error(token, message=f"invalid date/time: {token.text}") from None
 
     def order_item(self) -> OrderItem:
         path, _ = self.field_ref(self.expect("ident"))

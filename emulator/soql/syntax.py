@@ -123,7 +123,17 @@ class Not:
     item: Any
 
 
-Condition = Cmp | InList | Like | Includes | And | Or | Not
+@dataclass(frozen=True)
+class SemiJoin:
+    """`field IN (SELECT f FROM T ...)` (anti-join with `negate`): `sub` selects one Id or
+    reference field; it is resolved to the values it selects just before the query runs."""
+
+    field: str
+    sub: Query
+    negate: bool = False
+
+
+Condition = Cmp | InList | Like | Includes | And | Or | Not | SemiJoin
 
 
 @dataclass(frozen=True)
