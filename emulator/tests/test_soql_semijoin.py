@@ -147,7 +147,7 @@ def test_restrictions_are_refused_with_salesforce_texts(where: str, code: str, t
 
 
 def test_left_operand_cannot_use_a_relationship() -> None:
-    with pytest.raises(SalesforceHttpError, match="id or reference field: 'Account.Id'"):
+    with pytest.raises(SalesforceHttpError, match=r"id or reference field: 'Account\.Id'"):
         parse("SELECT Id FROM Contact WHERE Account.Id IN (SELECT AccountId FROM Case)", SCHEMA)
 
 
