@@ -74,7 +74,7 @@ def _statuses(rows: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 HEALTHY = {"secret": "OK", "token": "OK", "network_rule": "OK", "describe": "OK", "query": "OK",
-           "stage": "WARN", "state_tables": "OK", "sync_config": "OK", "tasks": "OK",
+           "stage": "OK", "state_tables": "OK", "sync_config": "OK", "tasks": "OK",
            "api_usage": "OK"}  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def test_check_setup_deployed_database_passes_what_the_stand_in_can_show(
     assert _statuses(rows) == HEALTHY
     host = emu_server.base_url.removeprefix("http://")
     assert rows["network_rule"]["DETAIL"] == f"LHT.SALESFORCE_API allows {host}"
-    assert "REMOVE did not" in rows["stage"]["DETAIL"]  # the stand-in has no REMOVE
+    assert rows["stage"]["DETAIL"] == "put and remove of a file on @LHT.LHT_STAGE worked"  # #11
     assert rows["tasks"]["DETAIL"] == "no task graphs scheduled"  # SHOW TASKS works (#10)
     assert "1 entries name queryable objects" in rows["sync_config"]["DETAIL"]
 

@@ -282,13 +282,25 @@ def test_merge_inside_transaction_rolled_back_leaves_target(
     assert not runner.in_transaction
 
 
-def test_stage_remove_prefix_unsupported_returns_false(
+def test_stage_remove_prefix_removes_the_run_files_only(
     runner: StatementRunner, wh_session: Any
 ) -> None:
     writer = StageWriter(wh_session, STAGE)
-    rid = run_id()
+    rid, other = run_id(), run_id()
     writer.put(f"Account/{rid}/part-00000.csv.gz", csv_page([row("001A")]))
-    assert writer.remove_prefix(runner, "Account", rid) is False
+    writer.put(f"Account/{other}/part-00000.csv.gz", csv_page([row("001B")]))
+
+    assert writer.remove_prefix(runner, "Account", rid) is True
+    listed = [r["name"] for r in wh_session.sql(f"LIST @{STAGE}/Account/").collect()]
+    assert not [n for n in listed if f"/{rid}/" in n]
+    assert [n for n in listed if f"/{other}/" in n]
+
+
+def test_stage_remove_prefix_failure_returns_false(
+    runner: StatementRunner, wh_session: Any
+) -> None:
+    missing = StageWriter(wh_session, "LHT.NO_SUCH_STAGE")
+    assert missing.remove_prefix(runner, "Account", run_id()) is False
 
 
 def test_stage_put_stream_returns_bytes(wh_session: Any) -> None:

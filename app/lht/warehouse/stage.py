@@ -1,10 +1,10 @@
 """Uploads to the LHT internal stage and best-effort cleanup of a run's prefix.
 
 Pages are uploaded with ``session.file.put_stream(..., auto_compress=False)`` (the caller
-gzips). Cleanup: ``REMOVE @stage/prefix/`` after the run's transaction committed. REMOVE is
-not implemented by the local stand-in, and a failed cleanup must never turn a committed sync
-into a failure, so :meth:`StageWriter.remove_prefix` logs and returns False instead of
-raising (stand-in stage files live in a temp dir and vanish with the process). COPY ...
+gzips). Cleanup: ``REMOVE @stage/prefix/`` after the run's transaction committed (the local
+Snowflake answers it too, ``lht.local.snowflake.stage_files``). A failed cleanup must never
+turn a committed sync into a failure, so :meth:`StageWriter.remove_prefix` logs and returns
+False instead of raising (what it left is found by the next run's leftover sweep). COPY ...
 PURGE was rejected: it deletes the files even when the later MERGE fails, and failed runs
 keep their files for diagnosis.
 """

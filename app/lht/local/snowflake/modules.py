@@ -20,6 +20,7 @@ MODULES = (
     "lht.local.snowflake.integrations",
     "lht.local.snowflake.warehouses",
     "lht.local.snowflake.stages",
+    "lht.local.snowflake.stage_files",
     "lht.local.snowflake.access",
     "lht.local.snowflake.tasks",
 )
