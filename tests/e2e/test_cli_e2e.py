@@ -24,6 +24,7 @@ from lht.cli.backends import LocalBackend
 from lht.cli.main import main
 from lht.cli.output import Output
 from lht.cli.progress import PROGRESS_LOGGERS, SyncProgressHandler
+from lht.local.snow_connection import SnowConnection, snow_env, write_connection
 from lht.sync.options import SyncOptions, SyncRequest
 from lht.sync.service import run_sync
 from tests.e2e.conftest import DATASETS
@@ -176,17 +177,12 @@ def test_cli_subprocess_emulator_writes_secret_and_stops_on_sigterm(tmp_path) ->
 
 def _snowflake_home(tmp_path: Path, local_warehouse: Any) -> dict[str, str]:
     """A SNOWFLAKE_HOME whose connections.toml names the test process's stand-in server."""
-    params = local_warehouse.connection_parameters
-    toml = (
-        '[standin]\naccount = "fakesnow"\nuser = "cli"\npassword = "local"\n'
-        f'host = "127.0.0.1"\nport = {params["port"]}\nprotocol = "http"\n'
-        'database = "CLI_REMOTE"\nschema = "LHT"\n'
-    )
+    port = local_warehouse.connection_parameters["port"]
     home = tmp_path / "snowflake-home"
-    home.mkdir()
-    (home / "connections.toml").write_text(toml)
-    (home / "connections.toml").chmod(0o600)
-    return {**os.environ, "SNOWFLAKE_HOME": str(home), "COLUMNS": "120"}
+    connection = SnowConnection("standin", port, user="CLI", warehouse=None,
+                                database="CLI_REMOTE", schema="LHT")  # fmt: skip
+    write_connection(home, connection)
+    return {**os.environ, **snow_env(home), "COLUMNS": "120"}
 
 
 @pytest.mark.slow

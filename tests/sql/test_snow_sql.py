@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from lht.local.snow_connection import SnowConnection, snow_env, write_connection
 from tests.sql.sqlfile import ROOT, SAMPLE_ENV, SAMPLE_VARS, SQL_DIR, kind_of, split
 
 SNOW = ROOT / ".venv-snow" / "bin" / "snow"
@@ -28,16 +29,10 @@ pytestmark = pytest.mark.skipif(not SNOW.exists(), reason=".venv-snow missing (s
 def _snow_sql(
     port: int, home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    connection = ["--temporary-connection", "--account", "fakesnow", "--user", "lht_local"]
-    connection += ["--host", "127.0.0.1", "--port", str(port), "--protocol", "http"]
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SNOWFLAKE_HOME": str(home),
-        "SNOWFLAKE_PASSWORD": "local",  # the stand-in accepts any credentials
-        **(env or {}),
-    }
+    write_connection(home, SnowConnection("local", port))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **snow_env(home), **(env or {})}
     return subprocess.run(
-        [str(SNOW), "sql", *args, *connection, "--format", "json"],
+        [str(SNOW), "sql", *args, "--connection", "local", "--format", "json"],
         capture_output=True,
         text=True,
         env=env,

@@ -10,6 +10,7 @@ from typing import Any
 
 from lht.cli.check_cmd import register_check
 from lht.cli.emulator_cmd import register_emulator
+from lht.cli.local_snowflake_cmd import register_local_snowflake
 from lht.cli.orchestrate_cmds import REGISTRY as ORCHESTRATE_COMMANDS
 from lht.cli.output import SYNC_KEYS, Output
 from lht.cli.progress import progress_bars
@@ -142,6 +143,7 @@ def run_demo(args: argparse.Namespace, backend: Callable[..., Any], out: Output)
 REGISTRY: list[Callable[[Sub, argparse.ArgumentParser], None]] = [
     register_demo,
     register_emulator,
+    register_local_snowflake,
     register_sync,
     register_push,
     *ORCHESTRATE_COMMANDS,

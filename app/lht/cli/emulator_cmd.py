@@ -22,7 +22,7 @@ from lht.cli.output import Output
 from lht.errors import ConfigError
 from lht.secrets import DEFAULT_SECRETS_FILE, SALESFORCE_OAUTH, env_var_name
 
-__all__ = ["register_emulator", "write_secret"]
+__all__ = ["register_emulator", "wait_for_stop", "write_secret"]
 
 
 def register_emulator(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -80,7 +80,7 @@ def run_emulator(args: argparse.Namespace, backend: Callable[..., Any], out: Out
         raise ConfigError(f"emulator: cannot listen on port {args.port}: {exc.strerror}") from None
     try:
         _announce(emu, args.write_secret, out)
-        _wait_for_stop()
+        wait_for_stop()
     finally:
         emu.stop()
     out.message("emulator stopped")
@@ -101,7 +101,8 @@ def _announce(emu: Any, store: bool, out: Output) -> None:
     out.console.file.flush()
 
 
-def _wait_for_stop() -> None:
+def wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -211,8 +211,10 @@ class LocalWarehouse:
         data_dir: str | Path = DEFAULT_DATA_DIR,
         database: str = DEFAULT_DATABASE,
         schema: str = DEFAULT_SCHEMA,
+        port: int = 0,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.requested_port = port  # used when this warehouse starts the server; 0 = free
         self.database = _identifier(database, "database")
         self.schema = _identifier(schema, "schema")
         self.stage = f"{self.schema}.{STAGE_NAME}"
@@ -257,7 +259,7 @@ class LocalWarehouse:
             with _OPEN_LOCK:
                 _OPEN_FILES.discard(self._file)
             raise
-        port = _SERVER.acquire(self.db_dir.resolve())
+        port = _SERVER.acquire(self.db_dir.resolve(), self.requested_port)
         try:
             self._session = self._login(port)
             self._port = port

@@ -23,6 +23,7 @@ import pytest
 import snowflake.connector
 
 from lht.local.runtime import LocalWarehouse
+from lht.local.snow_connection import SnowConnection, snow_env, write_connection
 
 ROOT = Path(__file__).resolve().parents[3]
 SNOW = ROOT / ".venv-snow" / "bin" / "snow"
@@ -35,14 +36,12 @@ pytestmark = pytest.mark.skipif(not SNOW.exists(), reason=".venv-snow missing (s
 def _snow_sql(warehouse: LocalWarehouse, home: Path, user: str, *args: str) -> str:
     """Run ``snow sql`` as ``user``; returns stdout + stderr, raises on a non-zero exit."""
     port = warehouse.connection_parameters["port"]
-    connection = ["--temporary-connection", "--account", "LHT_LOCAL", "--user", user,
-                  "--host", "127.0.0.1", "--port", str(port), "--protocol", "http",
-                  "--warehouse", "COMPUTE_WH"]  # fmt: skip
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SNOWFLAKE_HOME": str(home),
-           "SNOWFLAKE_PASSWORD": "local",  # the stand-in accepts any password
+    write_connection(home, SnowConnection("deployer", port, user=user))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **snow_env(home),
            "SF_CLIENT_ID": "id", "SF_CLIENT_SECRET": "secret"}  # fmt: skip
-    done = subprocess.run([str(SNOW), "sql", *args, *connection], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run([str(SNOW), "sql", *args, "--connection", "deployer"],
+                          capture_output=True, text=True, env=env, timeout=300,
+                          check=False)  # fmt: skip
     output = done.stdout + done.stderr
     if done.returncode != 0:
         raise AssertionError(output)
