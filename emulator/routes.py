@@ -27,7 +27,7 @@ CORE_MODULES: tuple[ModuleType, ...] = (
     rest_composite,
     control,
 )
-OPTIONAL_MODULES = ("emulator.bulk.query", "emulator.bulk.ingest")
+OPTIONAL_MODULES = ("emulator.bulk.query", "emulator.bulk.ingest", "emulator.bulk.v1_api")
 
 
 def _optional(name: str) -> ModuleType | None:

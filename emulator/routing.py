@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Org", Request, re.Match[str]], Response]
+SessionError = Callable[[Request], Response]
 
 register_option("api.min_version", 50.0, "Oldest API version served under /services/data/vXX.X.")
 register_option(
@@ -70,6 +71,7 @@ class Route:
     handler: Handler
     auth: bool
     charge: str | None
+    session_error: SessionError | None = None  # the API's own "bad session" answer
 
 
 class Router:
@@ -86,10 +88,11 @@ class Router:
         *,
         auth: bool = True,
         charge: str | None = "DailyApiRequests",
+        session_error: SessionError | None = None,
     ) -> None:
         body = path_regex.removeprefix("^").removesuffix("$").removesuffix("/?").removesuffix("/")
         pattern = re.compile(f"^{body}/?$")
-        self.routes.append(Route(method.upper(), pattern, handler, auth, charge))
+        self.routes.append(Route(method.upper(), pattern, handler, auth, charge, session_error))
 
     def find(self, method: str, path: str) -> tuple[Route, re.Match[str]] | Response:
         method = "GET" if method.upper() == "HEAD" else method  # the server drops HEAD bodies
@@ -145,12 +148,13 @@ class Router:
     ) -> tuple[Response, str | None]:
         """The response and the limit counter this call was charged to (None if not charged)."""
         if fault is not None and fault.kind not in TRANSPORT_KINDS:
-            return _fault_response(org, req, fault), None
+            session_error = found[0].session_error if isinstance(found, tuple) else None
+            return _fault_response(org, req, fault, session_error), None
         if isinstance(found, Response):
             return found, None
         route, match = found
         if route.auth and not _authorized(org, req):
-            return session_expired(), None
+            return (route.session_error or (lambda _: session_expired()))(req), None
         version_error = _check_version(org, req)
         if version_error is not None:
             return version_error, None
@@ -237,12 +241,14 @@ def _check_version(org: Org, req: Request) -> Response | None:
     return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
 
 
-def _fault_response(org: Org, req: Request, fault: FaultRule) -> Response:
+def _fault_response(
+    org: Org, req: Request, fault: FaultRule, session_error: SessionError | None = None
+) -> Response:
     if fault.kind == "session":
         token = bearer_token(req)
         if fault.revoke and token:
             org.auth.revoke(token)
-        return session_expired()
+        return session_error(req) if session_error is not None else session_expired()
     if fault.kind == "limit":
         return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     if fault.kind == "error":

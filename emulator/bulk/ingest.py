@@ -193,7 +193,7 @@ def change_state(org: Any, req: Request, match: re.Match[str]) -> Response:
     return json_response(job.common())
 
 
-def _write_row_fn(org: Any) -> work.WriteRow:
+def write_row_fn(org: Any) -> work.WriteRow:
     def write_row(
         job: jobs.BulkJob, values: dict[str, Any], lookups: tuple[tuple[Column, str], ...]
     ) -> tuple[str, bool]:
@@ -250,7 +250,7 @@ def _finish(org: Any, job: jobs.BulkJob, now: datetime) -> None:
     if forced and not ingest.started:
         jobs.fail(job, forced)
         return
-    write_row = _write_row_fn(org)
+    write_row = write_row_fn(org)
     work.start(job, lambda: work.process(job, org.schema, org.limits, write_row))
     if not ingest.done.wait(float(org.options.get(RENDER_WAIT.name))):
         return

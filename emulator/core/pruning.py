@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from emulator.core.datagen import modified_bounds
+from emulator.core.ids import parse_id
 from emulator.core.store import ObjectData
 from emulator.soql.syntax import And, Cmp, Condition
 
@@ -55,8 +56,46 @@ def _range(data: ObjectData, field: str, low: datetime | None, high: datetime | 
     return range(start, max(start, stop))
 
 
+def _id_bounds(data: ObjectData, where: Condition | None) -> tuple[int, int] | None:
+    """[low, high) row indices implied by top-level AND-ed `Id >= 'x'` / `Id < 'y'` (the Id
+    ranges of PK-chunked Bulk 1.0 batches); None when there are none."""
+    items = where.items if isinstance(where, And) else (where,) if where is not None else ()
+    low, high, found = 0, 2**63, False
+    prefix = data.obj.key_prefix
+    for item in items:
+        if not isinstance(item, Cmp) or item.field != "Id" or not isinstance(item.value, str):
+            continue
+        index = parse_id(prefix, item.value)
+        if index is None or item.op not in (">=", ">", "<", "<="):
+            continue
+        found = True
+        if item.op in (">=", ">"):
+            low = max(low, index + (item.op == ">"))
+        else:
+            high = min(high, index + (item.op == "<="))
+    return (low, high) if found else None
+
+
 def candidate_indices(data: ObjectData, where: Condition | None) -> Iterator[int]:
-    """Row indices (Id order) that can match `where`; all rows when no time window applies."""
+    """Row indices (Id order) that can match `where`: an Id range and a time window narrow them,
+    otherwise all rows."""
+    bounds = _id_bounds(data, where)
+    rows = _time_candidates(data, where)
+    if bounds is None:
+        return rows
+    low, high = bounds
+    if _time_limits(where) is None:
+        return _id_range(data, low, high)
+    return (i for i in rows if low <= i < high)
+
+
+def _id_range(data: ObjectData, low: int, high: int) -> Iterator[int]:
+    purged = data.purged
+    yield from (i for i in range(low, min(high, data.count)) if i not in purged)
+    yield from (i for i in list(data.inserted) if low <= i < high and i not in purged)
+
+
+def _time_candidates(data: ObjectData, where: Condition | None) -> Iterator[int]:
     limits = _time_limits(where)
     fdef = data.obj.field(limits[0]) if limits else None
     if limits is None or fdef is None or fdef.generator is None:

@@ -234,3 +234,29 @@ def test_soap_login_in_a_new_org_fails_with_the_disabled_fault(emulator: Emulato
             session=_redirected_session(emulator),
             version=API_VERSION,
         )
+
+
+def test_bulk_v1_query_returns_the_rows_rest_returns(sf: Salesforce) -> None:
+    soql = "SELECT Id, Name, CreatedDate, Owner.Name FROM Account WHERE Industry = 'Media'"
+    rows = sf.bulk.Account.query(soql, lazy_operation=False)
+    rest = sf.query_all(soql)["records"]
+    assert sorted(r["Id"] for r in rows) == sorted(r["Id"] for r in rest) and rows
+    first = next(r for r in rest if r["Id"] == rows[0]["Id"])
+    assert rows[0]["attributes"]["type"] == "Account" and isinstance(rows[0]["CreatedDate"], int)
+    assert rows[0]["Owner"]["Name"] == first["Owner"]["Name"]
+
+
+def test_bulk_v1_dml_reports_each_row(sf: Salesforce) -> None:
+    inserted = sf.bulk.Contact.insert([{"LastName": "BulkOne"}, {"FirstName": "NoLastName"}])
+    assert [r["success"] for r in inserted] == [True, False]
+    assert inserted[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    new_id = inserted[0]["id"]
+    updated = sf.bulk.Contact.update([{"Id": new_id, "FirstName": "Ann"}])
+    assert updated == [{"success": True, "created": False, "id": new_id, "errors": []}]
+    assert sf.Contact.get(new_id)["Name"] == "Ann BulkOne"
+    upserted = sf.bulk.X__c.upsert([{"External_Id__c": "bulk-v1-1", "Name": "u"}], "External_Id__c")
+    assert upserted[0]["created"] is True
+    assert sf.bulk.Contact.delete([{"Id": new_id}])[0]["success"] is True
+    soql = f"SELECT Id, IsDeleted FROM Contact WHERE Id = '{new_id}'"
+    assert [r["IsDeleted"] for r in sf.bulk.Contact.query_all(soql, lazy_operation=False)] == [True]
+    assert sf.bulk.Contact.query(soql, lazy_operation=False) == []
