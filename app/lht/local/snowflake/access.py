@@ -1,6 +1,6 @@
 """Access control of the local Snowflake: every statement checked against the session's role.
 
-Three hooks into the seam (:mod:`lht.local.snowflake.registry`):
+Four hooks into the seam (:mod:`lht.local.snowflake.registry`):
 
 * the **authorizer** answers the owned statements' ``statement.authorize(privilege, kind,
   name)`` calls (CREATE SECRET needs CREATE SECRET on the schema, CALL needs USAGE on the
@@ -11,6 +11,7 @@ Three hooks into the seam (:mod:`lht.local.snowflake.registry`):
   COPY GRANTS). When no custom role, future grant or recorded owner exists yet and the role is
   ACCOUNTADMIN (the local user's default) the statement cannot be refused and nothing needs
   recording, so the hook returns without parsing: LHT's test suite and demo pay a dict lookup;
+* the **visibility** says which catalog objects a SHOW lists (:func:`.access_checks.can_see`);
 * a **login hook** gives a login its role: the one it names (which must be granted to the user,
   Snowflake's 390189 otherwise) or the user's default role. The stand-in has no
   authentication: a user it does not know is taken as the account's first user (holds
@@ -34,6 +35,7 @@ from lht.local.snowflake import access_store
 from lht.local.snowflake.access_checks import (
     Denial,
     Principal,
+    can_see,
     check_create,
     check_privilege,
     check_use_role,
@@ -171,6 +173,17 @@ def authorize(statement: Statement, access: Access) -> None:
         raise_denial(_check_access(ac.state, p, access))
 
 
+def visible(statement: Statement, kind: str, name: tuple[str, ...]) -> bool:
+    """The registry's visibility: SHOW lists what the role holds a privilege on."""
+    ac = control(statement.catalog)
+    p = principal(statement.session)
+    if ac.pristine and p.role == ACCOUNTADMIN:
+        return True
+    kind = "INTEGRATION" if kind.endswith("INTEGRATION") else kind
+    with ac.lock:
+        return can_see(ac.state, p, ref_of(kind, name))
+
+
 def _check_access(state: AccessState, p: Principal, access: Access) -> Denial | None:
     kind = "INTEGRATION" if access.kind.endswith("INTEGRATION") else access.kind
     if kind == ACCOUNT:
@@ -253,6 +266,7 @@ def register(registry: Registry) -> None:
     from lht.local.snowflake import access_hook, access_statements  # noqa: PLC0415
 
     registry.set_authorizer(authorize)
+    registry.set_visibility(visible)
     registry.before_statement(access_hook.before_statement)
     registry.on_login(on_login)
     registry.rewriter(access_hook.strip_managed_access)

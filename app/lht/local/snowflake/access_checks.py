@@ -39,7 +39,10 @@ Rules, each from docs.snowflake.com:
 * ``GRANT OWNERSHIP`` needs OWNERSHIP of the object or MANAGE GRANTS (sql/grant-ownership);
 * creating a procedure that binds secrets / external access integrations needs READ on each
   secret and USAGE on each integration for the creating role
-  (sql/create-procedure#access-control-requirements).
+  (sql/create-procedure#access-control-requirements);
+* SHOW lists an object only when the role holds at least one privilege on it (any privilege
+  since BCR 2024_06 #1665, not only USAGE) and, for a schema object, on its database and
+  schema; MANAGE GRANTS sees every object (sql-reference/sql/show, general usage notes).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ __all__ = [
     "Denial",
     "Principal",
     "active_roles",
+    "can_see",
     "check_account",
     "check_create",
     "check_future_grant",
@@ -148,6 +152,14 @@ def _containers(state: AccessState, roles: frozenset[str], ref: Ref) -> Denial |
         if not state.any_privilege(roles, schema):
             return not_found(schema)
     return None
+
+
+def can_see(state: AccessState, p: Principal, ref: Ref) -> bool:
+    """Whether a SHOW lists ``ref`` for ``p`` (sql-reference/sql/show, general usage notes)."""
+    roles = active_roles(state, p)
+    if _manages_grants(state, roles):
+        return True
+    return _containers(state, roles, ref) is None and state.any_privilege(roles, ref)
 
 
 def check_privilege(state: AccessState, p: Principal, ref: Ref, privilege: str) -> Denial | None:

@@ -29,9 +29,9 @@ from lht.local.snowflake.access_checks import (
     Denial,
     Principal,
     active_roles,
+    can_see,
     check_create,
     check_privilege,
-    not_found,
 )
 from lht.local.snowflake.access_model import AccessState
 from lht.local.snowflake.access_types import ACCOUNT, ACCOUNTADMIN, Ref
@@ -77,7 +77,8 @@ def _watch_catalog_drop(statement: Statement) -> None:
 
 
 def _describe_visible(statement: Statement) -> None:
-    """DESCRIBE of a catalog object the role holds nothing on: it "does not exist"."""
+    """DESCRIBE of a catalog object the role holds nothing on (or on whose database or schema
+    it holds nothing): it "does not exist"."""
     kind = _created_kind(statement.words)
     ac = control(statement.catalog)
     p = principal(statement.session)
@@ -99,8 +100,8 @@ def _describe_visible(statement: Statement) -> None:
         state = ac.state
         if kind == "PROCEDURE":
             return  # overloads: the procedure handlers resolve and authorise them
-        if not state.any_privilege(active_roles(state, p), ref):
-            raise_denial(not_found(ref))
+        if not can_see(state, p, ref):  # its database or schema first, as in check_privilege
+            raise_denial(check_privilege(state, p, ref, "USAGE"))
 
 
 def _watch_catalog_create(statement: Statement) -> None:

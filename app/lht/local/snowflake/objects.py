@@ -228,9 +228,13 @@ def _like(pattern: str) -> re.Pattern[str]:
 
 
 def scoped(stmt: Statement, kind: str, flt: ShowFilter) -> list[CatalogObject]:
-    """Catalog objects of ``kind`` inside the filter's database/schema, filtered."""
-    return flt.apply(stmt.catalog.find(kind, database=flt.database, schema=flt.schema))
+    """Catalog objects of ``kind`` inside the filter's database/schema that the role may see,
+    filtered."""
+    found = stmt.catalog.find(kind, database=flt.database, schema=flt.schema)
+    return flt.apply([o for o in found if stmt.visible(kind, _parts(o))])
 
 
 def account_objects(stmt: Statement, kind: str, flt: ShowFilter) -> list[CatalogObject]:
-    return flt.apply(stmt.catalog.find(kind, database=ACCOUNT, schema=ACCOUNT))
+    """Account-level catalog objects of ``kind`` that the role may see, filtered."""
+    found = stmt.catalog.find(kind, database=ACCOUNT, schema=ACCOUNT)
+    return flt.apply([o for o in found if stmt.visible(kind, _parts(o))])

@@ -16,8 +16,9 @@ Three kinds of route:
 - ``before_statement(hook)`` — ``hook(statement)`` runs before *every* statement, owned or
   forwarded (raise SqlError to refuse it). For checks on SQL fakesnow executes.
 
-Plus ``authorizer`` (see :meth:`Registry.set_authorizer`), login hooks, and context functions
-(``CURRENT_ROLE()`` & co., substituted into forwarded SQL).
+Plus ``authorizer`` (see :meth:`Registry.set_authorizer`), ``visibility`` (which objects a SHOW
+lists, :meth:`Registry.set_visibility`), login hooks, and context functions (``CURRENT_ROLE()``
+& co., substituted into forwarded SQL).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "SessionState",
     "Statement",
     "allow_all",
+    "see_all",
 ]
 
 #: Words allowed between a verb and the object kind (CREATE OR REPLACE SECURE PROCEDURE ...).
@@ -118,6 +120,10 @@ class Statement:
         """Ask the registry's authorizer; raises SqlError when the current role may not."""
         self.registry.authorizer(self, Access(privilege, kind, name))
 
+    def visible(self, kind: str, name: tuple[str, ...]) -> bool:
+        """Whether the current role may see ``kind`` ``name`` in a SHOW (registry.visibility)."""
+        return self.registry.visibility(self, kind, name)
+
     def qualify(self, name: ObjectName, action: str) -> tuple[str, str, str]:
         """(database, schema, name) of a schema object; Snowflake's 090105 error when the
         session has no current database/schema for an unqualified name."""
@@ -141,6 +147,11 @@ def allow_all(statement: Statement, access: Access) -> None:
     """The default authorizer: every role may do everything (no access control)."""
 
 
+def see_all(statement: Statement, kind: str, name: tuple[str, ...]) -> bool:
+    """The default visibility: every role sees every object."""
+    return True
+
+
 @dataclass(frozen=True)
 class Route:
     verb: str
@@ -158,6 +169,7 @@ class Registry:
     def __init__(self) -> None:
         self._routes: dict[str, list[Route]] = {}
         self.authorizer: Callable[[Statement, Access], None] = allow_all
+        self.visibility: Callable[[Statement, str, tuple[str, ...]], bool] = see_all
         self.statement_hooks: list[Hook] = []
         self.login_hooks: list[Callable[[SessionState], None]] = []
         self.context_functions: dict[str, Callable[[SessionState], str | None]] = {}
@@ -182,6 +194,11 @@ class Registry:
         """Replace the allow-all default: ``authorizer(statement, access)`` raises SqlError
         (Snowflake's 003001 "Insufficient privileges ...") to refuse."""
         self.authorizer = authorizer
+
+    def set_visibility(self, visibility: Callable[[Statement, str, tuple[str, ...]], bool]) -> None:
+        """Replace the see-all default: ``visibility(statement, kind, name)`` says whether a
+        SHOW lists the object (``name``: its fully qualified parts)."""
+        self.visibility = visibility
 
     def context_function(self, name: str, value: Callable[[SessionState], str | None]) -> None:
         """``NAME()`` in forwarded SQL becomes the literal ``value(session)`` (NULL for None)."""
