@@ -1,7 +1,7 @@
 """Benchmark: upsert N warehouse rows into the emulator's X__c through PUSH_SOBJECT's code path.
 
     .venv/bin/python scripts/bench_push.py                 # 25k, 50k, 100k rows
-    .venv/bin/python scripts/bench_push.py --sizes 100000
+    .venv/bin/python scripts/bench_push.py --sizes 100000 --repeat 3   # + medians
 
 Each size runs in a fresh process (so peak RSS is per size); the Salesforce emulator and the
 local warehouse (fakesnow's server, with LHT's local patches) run in two other processes, so
@@ -23,6 +23,7 @@ import json
 import logging
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -172,27 +173,49 @@ def _start_warehouse() -> tuple[subprocess.Popen[bytes], str]:
     return proc, configs
 
 
-def _push(size: int, sf_port: int, configs: str) -> bool:
-    """One size in a fresh process; False when it failed or the push did not succeed."""
+def _push(size: int, sf_port: int, configs: str) -> dict[str, Any] | None:
+    """One size in a fresh process; its row, or None when it failed or did not succeed."""
     command = [sys.executable, __file__, "--one", str(size), "--port", str(sf_port),
                "--warehouse", configs]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, check=False)
     line = done.stdout.decode().strip().splitlines()[-1:] or ["{}"]
-    row = json.loads(line[0])
+    row: dict[str, Any] = json.loads(line[0])
     if done.returncode != 0 or row.get("success") is not True:
         print(f"{size:>9} failed: {line[0][-300:]}", flush=True)
-        return False
-    floor = row["floor_ingest_s"] + row["floor_results_s"]
-    print(f"{size:>9}{row['seconds']:>8.2f}{row['floor_ingest_s']:>8.2f}"
-          f"{row['floor_results_s']:>9.2f}{row['seconds'] / floor:>8.2f}{row['jobs']:>6}"
+        return None
+    row["ratio"] = row["seconds"] / (row["floor_ingest_s"] + row["floor_results_s"])
+    _print_row(str(size), row)
+    return row
+
+
+def _print_row(label: str, row: dict[str, Any]) -> None:
+    print(f"{label:>9}{row['seconds']:>8.2f}{row['floor_ingest_s']:>8.2f}"
+          f"{row['floor_results_s']:>9.2f}{row['ratio']:>8.2f}{row['jobs']:>6}"
           f"{row['cpu_s']:>7.2f}{row['peak_rss_mb']:>8.0f}{row['source_read_s']:>8.2f}",
           flush=True)  # fmt: skip
-    return True
+
+
+def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per number, the median over the runs of one size."""
+    return {key: statistics.median(r[key] for r in rows) for key in (
+        "seconds", "floor_ingest_s", "floor_results_s", "ratio", "jobs", "cpu_s",
+        "peak_rss_mb", "source_read_s")}  # fmt: skip
+
+
+def _size(size: int, repeat: int, sf_port: int, configs: str) -> bool:
+    """``repeat`` runs of one size (each its own process, push and floor interleaved), then
+    their medians when there was more than one; False when any run failed."""
+    rows = [_push(size, sf_port, configs) for _ in range(repeat)]
+    done = [r for r in rows if r is not None]
+    if repeat > 1 and done:
+        _print_row("median", _median_row(done))
+    return len(done) == repeat
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="25000,50000,100000")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (then medians)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-warehouse", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -211,7 +234,7 @@ def main() -> int:
         warehouse, configs = _start_warehouse()
         print(f"{'rows':>9}{'LHT s':>8}{'ingest':>8}{'results':>9}{'LHT/fl':>8}{'jobs':>6}"
               f"{'CPU s':>7}{'RSS MB':>8}{'read s':>8}", flush=True)  # fmt: skip
-        results = [_push(int(s), sf_port, configs) for s in args.sizes.split(",")]
+        results = [_size(int(s), args.repeat, sf_port, configs) for s in args.sizes.split(",")]
     finally:
         for proc in (p for p in (warehouse, emulator) if p is not None):
             proc.terminate()

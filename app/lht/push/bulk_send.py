@@ -4,7 +4,9 @@ Job sizes double from :data:`FIRST_JOB_RECORDS` rows, so Salesforce works on the
 while the next ones are read from the warehouse, rendered and uploaded; each closed job is
 awaited (polled) on a background thread from the moment it is closed. Once all chunks are
 uploaded, each job's three result files are read in turn and recorded on the calling
-thread (the only one that uses the Snowpark session). Rows that failed with
+thread (the only one that uses the Snowpark session); the background thread has already
+downloaded them the moment its job ended, so the calling thread parses local copies while
+later jobs still run instead of waiting on one download after another. Rows that failed with
 ``UNABLE_TO_LOCK_ROW`` are rebuilt from their echoed columns and sent once more in
 follow-up job(s); their second outcome is the one recorded. If sending stops half-way (an
 API error), the jobs already closed are still awaited and recorded before the error is
@@ -130,7 +132,9 @@ class BulkSender:
         try:
             result = job.wait(**kwargs)
         except SalesforceJobFailed as exc:
+            job.fetch_results()  # timed out and aborted: its unprocessed rows still count
             return str(exc)
+        job.fetch_results()
         message = getattr(result, "error_message", None) or "not processed"
         return f"job {job.id} ended {getattr(result, 'state', '?')}: {message}"
 

@@ -2,6 +2,9 @@
 
 Result files (successfulResults, failedResults, unprocessedrecords) are streamed and parsed
 row by row into ``dict[str, str]``; per-record failures are data, not exceptions.
+:meth:`IngestJob.fetch_results` downloads all three at once into spools (memory up to 4 MB
+each, then a temp file), so a caller can fetch them on a background thread the moment the
+job ends and parse them later without a round trip.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import logging
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -34,6 +38,8 @@ INGEST_OPERATIONS = frozenset({"insert", "update", "upsert", "delete", "hardDele
 #: Raw CSV bytes per job (Salesforce allows 150 MB after its base64 encoding).
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _CHUNK = 1 << 16
+_SPOOL_MEMORY = 4 << 20
+RESULT_FILES = ("successfulResults", "failedResults", "unprocessedrecords")
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class IngestJob:
         self.sobject: str | None = info.get("object")
         self.operation: str | None = info.get("operation")
         self._url = f"{base}/jobs/ingest/{self.id}"
+        self._fetched: dict[str, IO[bytes]] = {}
 
     @property
     def describe(self) -> str:
@@ -171,34 +178,68 @@ class IngestJob:
         """Uploaded rows Salesforce never processed (job failed or aborted)."""
         return self._results("unprocessedrecords")
 
-    def _results(self, resource: str) -> Iterator[dict[str, str]]:
-        where = f"{resource} of {self.describe}"
-        response = self._transport.send(
-            "GET", f"{self._url}/{resource}", stream=True, context=where,
+    def fetch_results(self) -> None:
+        """Download the three result files now (call it once the job ended); reading them
+        afterwards parses the local copies. A file whose download fails is left to be
+        streamed when it is read (its error is raised there)."""
+        for resource in RESULT_FILES:
+            if resource in self._fetched:
+                continue
+            where = f"{resource} of {self.describe}"
+            spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)  # noqa: SIM115
+            try:
+                for chunk in _chunks(self._download(resource), where):
+                    spool.write(chunk)
+            except SalesforceError as exc:
+                spool.close()
+                log.warning("%s: fetch failed, read later instead: %s", where, exc)
+                continue
+            spool.seek(0)
+            self._fetched[resource] = spool
+
+    def _download(self, resource: str) -> requests.Response:
+        return self._transport.send(
+            "GET", f"{self._url}/{resource}", stream=True, context=f"{resource} of {self.describe}",
             headers={"Accept": "text/csv", "Accept-Encoding": "gzip"},
         )  # fmt: skip
+
+    def _results(self, resource: str) -> Iterator[dict[str, str]]:
+        where = f"{resource} of {self.describe}"
+        fetched = self._fetched.pop(resource, None)
+        if fetched is not None:
+            body: IO[bytes] | requests.Response = fetched
+            chunks: Iterable[bytes] = iter(lambda: fetched.read(_CHUNK), b"")
+        else:
+            body = self._download(resource)
+            chunks = _chunks(body, where)
         try:
-            yield from csv.DictReader(_text_lines(response, where), strict=True)
+            yield from csv.DictReader(_text_lines(chunks), strict=True)
         except csv.Error as exc:
             raise SalesforceError(f"{where}: malformed CSV ({exc})") from None
         finally:
-            response.close()
+            body.close()
 
 
-def _text_lines(response: requests.Response, where: str) -> Iterator[str]:
-    """Decode a streamed UTF-8 body into lines that keep their line endings."""
-    pending = ""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+def _chunks(response: requests.Response, where: str) -> Iterator[bytes]:
+    """The body's (decoded) bytes; a broken stream is SalesforceUnavailable."""
     try:
-        for chunk in response.iter_content(_CHUNK):
-            pending += decoder.decode(chunk)
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                yield line + "\n"
+        with response:
+            yield from response.iter_content(_CHUNK)
     except requests.RequestException as exc:
         raise SalesforceUnavailable(
             f"{where}: download interrupted ({type(exc).__name__})"
         ) from None
+
+
+def _text_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Decode UTF-8 chunks into lines that keep their line endings."""
+    pending = ""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    for chunk in chunks:
+        pending += decoder.decode(chunk)
+        *complete, pending = pending.split("\n")
+        for line in complete:
+            yield line + "\n"
     pending += decoder.decode(b"", final=True)
     if pending:
         yield pending

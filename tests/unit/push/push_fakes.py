@@ -51,6 +51,9 @@ class FakeJob:
             return FakeResult(self.fail_state, "InvalidBatch : boom")
         return FakeResult()
 
+    def fetch_results(self) -> None:
+        self.sf.events.append(("fetch", self.id))
+
     def _split(self) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         ok, bad = [], []
         for row in self.rows:
@@ -64,6 +67,7 @@ class FakeJob:
         return ok, bad
 
     def successful_results(self) -> Iterator[dict[str, str]]:
+        self.sf.events.append(("read", self.id))
         if self.fail_state:
             return iter([])
         ok, _ = self._split()
@@ -108,6 +112,7 @@ class FakeSalesforce:
         self.uploads: list[bytes] = []
         self.waits: list[float] = []
         self.aborted: list[str] = []
+        self.events: list[tuple[str, str]] = []  # ("fetch" | "read", job id) in order
         self.locked: set[str] = set()
         self.collection_calls: list[tuple[str, list[Any]]] = []
         self.fail_upload_at: int | None = None

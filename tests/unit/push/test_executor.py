@@ -10,6 +10,7 @@ from push_fakes import FakeJob, FakeSalesforce, MemoryStore
 from lht.errors import (
     ConcurrentRunError,
     ConfigError,
+    SalesforceJobFailed,
     SalesforceRequestError,
     SalesforceUnavailable,
     WarehouseError,
@@ -347,3 +348,33 @@ def test_push_first_job_is_awaited_while_the_next_is_uploaded(monkeypatch):
     summary, sf = run(bulk_upsert(), upsert_store(9), sf)
     assert [len(j.rows) for j in sf.jobs] == [2, 4, 3]  # sizes double from the first job
     assert summary.success and summary.succeeded == 9
+
+
+def test_push_fetches_each_jobs_results_on_its_wait_thread_before_they_are_read(monkeypatch):
+    monkeypatch.setattr(bulk_send, "FIRST_JOB_RECORDS", 2)
+    fetch_threads: list[str] = []
+    job_class_fetch = FakeJob.fetch_results
+
+    def fetch(job):
+        fetch_threads.append(threading.current_thread().name)
+        return job_class_fetch(job)
+
+    monkeypatch.setattr(FakeJob, "fetch_results", fetch)
+    summary, sf = run(bulk_upsert(), upsert_store(9))
+    assert summary.success and summary.succeeded == 9
+    for job in sf.jobs:  # fetched (once, in the background) before the calling thread reads
+        mine = [kind for kind, job_id in sf.events if job_id == job.id]
+        assert mine == ["fetch", "read"]
+    assert fetch_threads == [f"lht-push-wait-{j.id}" for j in sf.jobs]
+
+
+def test_push_fetches_the_results_of_a_job_that_timed_out(monkeypatch):
+    sf = FakeSalesforce(contact_describe())
+
+    def wait(job, **kwargs):
+        raise SalesforceJobFailed(f"job {job.id} timed out; aborted", job_id=job.id)
+
+    monkeypatch.setattr(FakeJob, "wait", wait)
+    summary, sf = run(bulk_upsert(), upsert_store(2), sf)
+    assert ("fetch", sf.jobs[0].id) in sf.events
+    assert summary.succeeded == 2  # the fake's files still answer: read from the fetch

@@ -11,8 +11,9 @@ JOB = "7505fEXAMPLE4C2AAM"
 INFO = {"id": JOB, "object": "Account", "operation": "insert", "state": "Open"}
 
 
-def csv_file(name: str) -> Canned:
-    return Canned(200, (FIXTURES / "bulk2" / name).read_bytes(), {"Content-Type": "text/csv"})
+def csv_file(name: str, gzip_body: bool = False) -> Canned:
+    body = (FIXTURES / "bulk2" / name).read_bytes()
+    return Canned(200, body, {"Content-Type": "text/csv"}, gzip_body=gzip_body)
 
 
 def test_ingest_round_trip_requests_and_results_from_recorded_csv() -> None:
@@ -128,3 +129,41 @@ def test_ingest_abort_patches_state() -> None:
     job.abort()
     assert job.info["state"] == "Aborted"
     assert json.loads(adapter.requests[-1].body or b"") == {"state": "Aborted"}
+
+
+def test_ingest_fetched_results_are_read_from_the_fetch_without_a_request() -> None:
+    adapter = ReplayAdapter(
+        token_response(),
+        json_response(INFO),
+        csv_file("ingest.successfulResults.heroku.csv", gzip_body=True),  # decoded
+        csv_file("ingest.failedResults.heroku.csv"),
+        csv_file("ingest.unprocessedrecords.heroku.csv"),
+    )
+    job = make_client(adapter).ingest_job("Account", "insert")
+    job.fetch_results()
+    fetched = len(adapter.requests)
+    ok, failed, unprocessed = (
+        list(job.successful_results()),
+        list(job.failed_results()),
+        list(job.unprocessed_records()),
+    )
+    assert len(adapter.requests) == fetched == 5  # nothing more was sent to read them
+    assert [r["sf__Id"] for r in ok][:1] == ["0018Z00002rGc7YQAS"] and len(ok) == 3
+    assert len(failed) == 2 and failed[1]["NumberOfEmployees"] == "40"
+    assert [r["Name"] for r in unprocessed] == ["TestAccount3"]
+
+
+def test_ingest_result_file_whose_fetch_failed_is_downloaded_when_read() -> None:
+    adapter = ReplayAdapter(
+        token_response(),
+        json_response(INFO),
+        json_response([{"errorCode": "NOT_FOUND", "message": "gone for now"}], status=404),
+        csv_file("ingest.failedResults.heroku.csv"),
+        csv_file("ingest.unprocessedrecords.heroku.csv"),
+        csv_file("ingest.successfulResults.heroku.csv"),
+    )
+    job = make_client(adapter).ingest_job("Account", "insert")
+    job.fetch_results()  # successfulResults answered 404: logged, left for the read
+    assert len(list(job.failed_results())) == 2
+    assert len(list(job.successful_results())) == 3
+    assert adapter.paths[-1].endswith("/successfulResults")
