@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import emulator
-
 from emulator.core.options import registered_options
 from emulator.routes import build_router
 
@@ -60,4 +59,3 @@ def test_every_error_code_raised_is_in_the_coverage_table_and_only_those() -> No
     assert len(raised) > 40  # the scan still finds the call shapes
     assert raised - documented == set(), "raised but not in COVERAGE.md's Error codes table"
     assert documented - raised == set(), "in COVERAGE.md's Error codes table but never raised"
-
