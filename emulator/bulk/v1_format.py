@@ -39,13 +39,12 @@ class AsyncApiError(Exception):
 
 
 def xml_timestamp(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Whole seconds, as every recorded Bulk 1.0 timestamp is: `2012-05-31T01:22:47.000Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def json_timestamp(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def _xml_value(value: Any) -> str:

@@ -287,3 +287,38 @@ def test_serial_jobs_run_batches_in_order(emu: Emulator) -> None:
     listing = bulk.call("GET", f"/job/{job['id']}/batch").json()["batchInfo"]
     assert [b["state"] for b in listing] == ["InProgress", "Queued"]
     assert listing[0]["id"] == ids[0]
+
+
+def test_job_info_has_the_recorded_element_order(emu: Emulator) -> None:
+    bulk = Bulk1(emu)
+    create = (
+        f'<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="{NS[1:-1]}">'
+        "<operation>insert</operation><object>Account</object><contentType>CSV</contentType>"
+        "</jobInfo>"
+    )
+    reply = bulk.call("POST", "/job", create, **{"Content-Type": "application/xml; charset=UTF-8"})
+    assert reply.headers["Content-Type"].startswith("application/xml")
+    ours = _fields(ElementTree.fromstring(reply.content))
+    recorded = (FIXTURES / "bulk1" / "jobInfo.insert.Open.cumulusci.xml").read_bytes()
+    expected = _fields(ElementTree.fromstring(recorded))
+    assert list(ours) == list(expected)
+    same = ("operation", "object", "state", "concurrencyMode", "contentType", "numberRetries")
+    assert {k: ours[k] for k in same} == {k: expected[k] for k in same}
+    assert ours["createdDate"].endswith(".000Z") and ours["apiVersion"] == "61.0"
+
+
+def test_faults_apply_to_bulk_1_paths(emu: Emulator) -> None:
+    rule = {"kind": "session", "path": "/services/async/.*/job$"}
+    assert requests.post(emu.base_url + "/__emulator/faults", json=rule, timeout=TIMEOUT).ok
+    reply = Bulk1(emu).call(
+        "POST",
+        "/job",
+        {"operation": "query", "object": "Account"},
+        **{"Content-Type": "application/json"},
+    )
+    assert reply.status_code == 400 and reply.json()["exceptionCode"] == "InvalidSessionId"
+    unavailable = {"kind": "status", "status": 503, "path": "/result$"}
+    assert requests.post(emu.base_url + "/__emulator/faults", json=unavailable, timeout=TIMEOUT).ok
+    job_id, batch_id = _query_job(Bulk1(emu), "SELECT Id FROM Account LIMIT 1")
+    Bulk1(emu).batch_xml(job_id, batch_id)
+    assert Bulk1(emu).call("GET", f"/job/{job_id}/batch/{batch_id}/result").status_code == 503
