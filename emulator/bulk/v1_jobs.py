@@ -139,6 +139,11 @@ def store(org: Any) -> dict[str, Any]:
     for key, job in list(org.jobs.items()):
         if isinstance(job, Job) and job.state != OPEN and (job.system_modstamp or cutoff) < cutoff:
             org.jobs.pop(key, None)
+            for batch in job.batches:  # query result files go with the job
+                for result in batch.results:
+                    path = getattr(result, "path", None)
+                    if path is not None:
+                        path.unlink(missing_ok=True)
     return dict(org.jobs)
 
 

@@ -322,3 +322,15 @@ def test_faults_apply_to_bulk_1_paths(emu: Emulator) -> None:
     job_id, batch_id = _query_job(Bulk1(emu), "SELECT Id FROM Account LIMIT 1")
     Bulk1(emu).batch_xml(job_id, batch_id)
     assert Bulk1(emu).call("GET", f"/job/{job_id}/batch/{batch_id}/result").status_code == 503
+
+
+def test_jobs_and_their_result_files_expire_with_the_retention(emu: Emulator) -> None:
+    bulk = Bulk1(emu)
+    job_id, batch_id = _query_job(bulk, "SELECT Id FROM Account LIMIT 2")
+    bulk.batch_xml(job_id, batch_id)
+    files = list((emu.org.work_dir / "bulk-v1-results").iterdir())
+    assert len(files) == 1
+    emu.org.clock.advance(8 * 86400)
+    gone = Bulk1(emu).call("GET", f"/job/{job_id}")  # a new session: the old one idled out
+    assert _fields(ElementTree.fromstring(gone.content))["exceptionCode"] == "InvalidJob"
+    assert not files[0].exists()
