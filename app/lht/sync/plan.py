@@ -18,6 +18,7 @@ from lht.errors import ConfigError
 from lht.salesforce.describe import Field, SObjectDescribe
 from lht.salesforce.soql import build_select, format_datetime, validate_condition
 from lht.sync.options import SyncRequest
+from lht.warehouse.types import number_widening
 
 __all__ = [
     "Drift",
@@ -55,6 +56,9 @@ class Drift:
     add_columns: tuple[Field, ...] = ()
     removed_columns: tuple[str, ...] = ()
     type_changes: tuple[TypeChange, ...] = ()
+    #: NUMBER columns declared narrower than the type map's precision 38 (same scale), widened
+    #: in place before the load so every value Salesforce returns fits (#11).
+    widen_columns: tuple[TypeChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,13 +235,12 @@ def _drift(
     wanted = {column_name(f.name) for f in fields}
     add = tuple(f for f in fields if column_name(f.name) not in have)
     removed = tuple(sorted(c for c in have if c not in wanted))
-    changes = tuple(
-        TypeChange(column_name(f.name), have[column_name(f.name)], type_of(f))
-        for f in fields
-        if column_name(f.name) in have
-        and type_family(have[column_name(f.name)]) != type_family(type_of(f))
-    )
-    return Drift(add_columns=add, removed_columns=removed, type_changes=changes)
+    kept = [TypeChange(column_name(f.name), have[column_name(f.name)], type_of(f))
+            for f in fields if column_name(f.name) in have]  # fmt: skip
+    changes = tuple(c for c in kept if type_family(c.existing) != type_family(c.expected))
+    widen = tuple(c for c in kept if c not in changes and number_widening(c.existing, c.expected))
+    return Drift(add_columns=add, removed_columns=removed, type_changes=changes,
+                 widen_columns=widen)  # fmt: skip
 
 
 def type_family(sql_type: str) -> str:
@@ -284,6 +287,9 @@ def _warnings(
         )
     if drift.removed_columns:
         out.append(f"columns no longer in Salesforce kept: {', '.join(drift.removed_columns)}")
+    for widened in drift.widen_columns:
+        out.append(f"column {widened.column} widened from {widened.existing} to "
+                   f"{widened.expected} (values unchanged)")  # fmt: skip
     for change in drift.type_changes:
         action = (
             "the rebuilt table uses the new type"

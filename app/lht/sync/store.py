@@ -24,10 +24,12 @@ rerun re-reads from that watermark (a first sync: full again) and converges.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from lht.errors import WarehouseError
 from lht.model import Column
 from lht.salesforce.describe import Field
 from lht.state.bootstrap import ensure_state_tables, refuse_state_schema
@@ -35,6 +37,7 @@ from lht.state.locks import TargetLock
 from lht.state.watermarks import advance_watermark, read_sync_state
 from lht.sync.plan import PriorState, SyncPlan, column_name
 from lht.sync.ports import LoadCounts, RunRecord, Target
+from lht.warehouse import conversion_statements as cst
 from lht.warehouse import state_statements as st
 from lht.warehouse import statements as sql
 from lht.warehouse.identifiers import TableName
@@ -149,13 +152,12 @@ class WarehouseSyncStore:
     # -- apply ------------------------------------------------------------------------------
     def apply_incremental(self, plan: SyncPlan, staging: str, run: RunRecord) -> LoadCounts:
         live = _table(run.target)
-        for field in plan.drift.add_columns:
-            self.runner.run(sql.add_column(live, self._column(field)))
+        self._alter_live(plan, live)
         columns = [self._column(f) for f in plan.fields if column_name(f.name) in plan.load_columns]
         policy = plan.request.options.delete_policy
         merge = sql.merge_from_staging(live, _name(staging), columns, key=plan.match_column,
                                        order=self._order(plan), delete_policy=policy)  # fmt: skip
-        with self.runner.transaction() as tx:
+        with self._naming_bad_values(staging, columns), self.runner.transaction() as tx:
             counts = LoadCounts()
             if run.rows_extracted:  # an empty staging table changes nothing: no MERGE
                 found = merge_counts(tx.run(merge))
@@ -172,8 +174,7 @@ class WarehouseSyncStore:
         """Same column types: MERGE + absent rows flagged/deleted + watermark + run row in
         ONE transaction (atomic, grants untouched, unchanged rows not copied)."""
         live = _table(run.target)
-        for field in plan.drift.add_columns:
-            self.runner.run(sql.add_column(live, self._column(field)))
+        self._alter_live(plan, live)
         columns = [self._column(f) for f in plan.fields]
         key, policy = plan.match_column, plan.request.options.delete_policy
         merge = sql.merge_from_staging(live, _name(staging), columns, key=key,
@@ -183,7 +184,7 @@ class WarehouseSyncStore:
         absent = (sql.flag_absent_rows if soft else sql.delete_absent_rows)(
             live, _name(staging), columns, key=key
         )
-        with self.runner.transaction() as tx:
+        with self._naming_bad_values(staging, columns), self.runner.transaction() as tx:
             found = merge_counts(tx.run(merge))
             gone = merge_counts(tx.run(absent))
             counts = LoadCounts(found.inserted, found.updated,
@@ -205,9 +206,10 @@ class WarehouseSyncStore:
         self.runner.run(sql.create_table(new, columns + kept, if_not_exists=False))
         self._tables.append(new.display)
         policy = plan.request.options.delete_policy
-        inserted = merge_counts(self.runner.run(sql.insert_from_staging(
-            new, _name(staging), columns, key=plan.match_column, order=self._order(plan),
-            delete_policy=policy))).inserted  # fmt: skip
+        with self._naming_bad_values(staging, columns):
+            inserted = merge_counts(self.runner.run(sql.insert_from_staging(
+                new, _name(staging), columns, key=plan.match_column, order=self._order(plan),
+                delete_policy=policy))).inserted  # fmt: skip
         if plan.table_exists:
             deleted = self._carry_over(plan, live, new, columns + kept)
             self.runner.run(sql.replace_table(live, new))
@@ -265,6 +267,42 @@ class WarehouseSyncStore:
             self._prefixes.remove(prefix)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _alter_live(self, plan: SyncPlan, live: TableName) -> None:
+        """Drift DDL before the load's transaction: new columns, NUMBER columns widened."""
+        for field in plan.drift.add_columns:
+            self.runner.run(sql.add_column(live, self._column(field)))
+        for change in plan.drift.widen_columns:
+            self.runner.run(sql.widen_column(live, change.column, change.expected))
+
+    @contextmanager
+    def _naming_bad_values(self, staging: str, columns: list[Column]) -> Iterator[None]:
+        """A failed typed load re-raised naming the value behind it (column, record Id,
+        offending text truncated), when the staging table shows one."""
+        try:
+            yield
+        except WarehouseError as exc:
+            named = self._unconvertible(staging, columns)
+            if named is None:
+                raise
+            raise WarehouseError(f"{named}; {exc}") from exc
+
+    def _unconvertible(self, staging: str, columns: list[Column]) -> str | None:
+        stmt = cst.first_unconvertible(_name(staging), columns)
+        if stmt is None:
+            return None
+        try:
+            rows = self.runner.run(stmt)
+        except WarehouseError as probe:
+            log.warning("could not look for the value the load refused: %s", probe)
+            return None
+        if not rows:
+            return None
+        row = _as_dict(rows[0])
+        text = str(row["VALUE"])
+        shown = text[: cst.VALUE_CHARS] + ("…" if len(text) > cst.VALUE_CHARS else "")
+        return (f"column {row['COLUMN_NAME']} of record {row['RECORD_ID']}: value {shown!r} "
+                f"does not convert to {row['SQL_TYPE']}")  # fmt: skip
+
     def _column(self, field: Field) -> Column:
         return Column(field.name, self.column_type(field), field.type, field.calculated)
 
@@ -298,6 +336,11 @@ def _name(display: str) -> TableName:
 
 def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    data = row.as_dict() if hasattr(row, "as_dict") else dict(row)
+    return {str(k).upper(): v for k, v in data.items()}
 
 
 def _rows_loaded(rows: list[Any]) -> dict[str, int]:

@@ -66,6 +66,7 @@ __all__ = [
     "replace_table",
     "staging_table",
     "table_columns",
+    "widen_column",
 ]
 
 DeletePolicy = Literal["soft", "hard"]
@@ -351,6 +352,15 @@ def add_column(table: TableName, column: Column) -> Statement:
     column_sql = f"{column_identifier(column.name)} {validate_sql_type(column.sql_type)}"
     text = f"ALTER TABLE {table.sql} ADD COLUMN {column_sql}"
     return Statement("add_column", text, ddl=True)
+
+
+def widen_column(table: TableName, column: str, sql_type: str) -> Statement:
+    """ALTER COLUMN ... SET DATA TYPE to a wider NUMBER (same scale; existing values are kept,
+    docs.snowflake.com/en/sql-reference/sql/alter-table-column: "Increase the precision of a
+    number column")."""
+    text = (f"ALTER TABLE {table.sql} ALTER COLUMN {column_identifier(column)} "
+            f"SET DATA TYPE {validate_sql_type(sql_type)}")  # fmt: skip
+    return Statement("widen_column", text, ddl=True)
 
 
 def table_columns(table: TableName) -> Statement:

@@ -8,12 +8,22 @@ bad value aborts the statement instead of silently becoming NULL.
 Choices (spec §6.3, sync design decisions):
 
 * id / reference / masterrecord → ``VARCHAR(18)``; all text-like types → ``VARCHAR``.
-* int → ``NUMBER(digits or 18, 0)``; long → ``NUMBER(19,0)``; double / currency / percent →
-  ``NUMBER(precision, scale)`` when 0 < precision ≤ 38, else ``FLOAT``. Bulk prints Java
-  doubles (``9.5E8``, ``1.0``); ``CAST(x AS NUMBER(p,s))`` (Snowflake's TO_NUMBER(x, p, s))
-  parses the exponent form and rounds to the scale. The CAST form, not TO_NUMBER(x, p, s):
-  the local stand-in renders a MERGE source through sqlglot's generic dialect, which turns
-  TO_NUMBER into a DOUBLE cast and loses digits (131.489287 → 131.489286999999984).
+* int / long → ``NUMBER(38,0)``; double / currency / percent → ``NUMBER(38, scale)`` when
+  0 < precision ≤ 38 and 0 ≤ scale ≤ min(precision, 37), else ``FLOAT``. Always precision 38,
+  never the describe's: Salesforce stores numbers as doubles, so a value at the edge of its
+  declared precision arrives rounded past it (currency(18,0) 999999999999999999 is Bulk's
+  ``1.0E18``, 19 digits), and NUMBER(18,0) would refuse it on every rerun. Snowflake's storage
+  does not depend on the declared precision ("Precision (total number of digits) does not
+  impact storage ... NUMBER(2,0) and NUMBER(38,0) are the same", the scale does;
+  https://docs.snowflake.com/en/sql-reference/data-types-numeric, "Impact of precision and
+  scale on storage size"), so 38 costs nothing and the scale is kept. Tables made with the
+  describe's precision are widened in place (``ALTER COLUMN ... SET DATA TYPE NUMBER(38,s)``,
+  allowed for a precision increase: .../sql/alter-table-column); a scale change stays a type
+  change. Bulk prints Java doubles (``9.5E8``, ``1.0``); ``CAST(x AS NUMBER(p,s))``
+  (Snowflake's TO_NUMBER(x, p, s)) parses the exponent form and rounds to the scale. The CAST
+  form, not TO_NUMBER(x, p, s): the local stand-in renders a MERGE source through sqlglot's
+  generic dialect, which turns TO_NUMBER into a DOUBLE cast and loses digits (131.489287 →
+  131.489286999999984).
 * datetime → ``TIMESTAMP_NTZ(3)`` holding UTC. Values arrive as ``2023-10-22T06:25:12.000Z``
   (REST ``+0000`` is normalised to ``Z`` when rendered to CSV) and are converted with the
   explicit format :data:`DATETIME_FORMAT` (never AUTO, so an account-level
@@ -44,7 +54,9 @@ __all__ = [
     "Column",
     "convert_expression",
     "declared_type",
+    "number_widening",
     "snowflake_type",
+    "try_convert_expression",
     "validate_sql_type",
 ]
 
@@ -69,7 +81,8 @@ _TEXT_TYPES = frozenset(
 _DECIMAL_TYPES = frozenset({"double", "currency", "percent"})
 _FIXED = {
     "boolean": "BOOLEAN",
-    "long": "NUMBER(19,0)",
+    "int": "NUMBER(38,0)",
+    "long": "NUMBER(38,0)",
     "date": "DATE",
     "datetime": "TIMESTAMP_NTZ(3)",
     "time": "TIME(3)",
@@ -79,7 +92,7 @@ _FIXED = {
 #: Salesforce types that cannot be loaded through Bulk CSV (compound parents, blobs).
 NOT_LOADABLE = frozenset({"address", "location", "base64"})
 _MAX_PRECISION = 38
-_DEFAULT_INT_DIGITS = 18
+_MAX_SCALE = 37
 
 
 def snowflake_type(
@@ -87,18 +100,16 @@ def snowflake_type(
 ) -> str | None:
     """The Snowflake column type for a describe field, or None when it is not loadable.
 
-    ``length`` is accepted for completeness; strings map to unbounded VARCHAR on purpose
-    (Salesforce lengths grow; Snowflake VARCHAR has no storage penalty)."""
-    del length
+    ``length`` and ``digits`` are accepted for completeness: strings map to unbounded VARCHAR
+    (Salesforce lengths grow; Snowflake VARCHAR has no storage penalty) and numbers to
+    precision 38 (see the module docstring)."""
+    del length, digits
     kind = sf_type.strip().lower()
     if kind in NOT_LOADABLE:
         return None
-    if kind == "int":
-        width = digits if 0 < digits <= _MAX_PRECISION else _DEFAULT_INT_DIGITS
-        return f"NUMBER({width},0)"
     if kind in _DECIMAL_TYPES:
-        exact = 0 < precision <= _MAX_PRECISION and 0 <= scale <= precision
-        return f"NUMBER({precision},{scale})" if exact else "FLOAT"
+        exact = 0 < precision <= _MAX_PRECISION and 0 <= scale <= min(precision, _MAX_SCALE)
+        return f"NUMBER({_MAX_PRECISION},{scale})" if exact else "FLOAT"
     if kind in _ID_TYPES:
         return "VARCHAR(18)"
     return _FIXED.get(kind, "VARCHAR")
@@ -162,6 +173,33 @@ def convert_expression(sql_type: str, column_sql: str) -> str:
     if template is None:
         raise ConfigError(f"no conversion from staging text to column type {sql_type!r}")
     return template.format(col=value)
+
+
+def try_convert_expression(sql_type: str, column_sql: str) -> str | None:
+    """The ``TRY_`` form of :func:`convert_expression` (NULL where that one fails), or None
+    for text types, whose conversion cannot fail. Every conversion above is one function call
+    with a Snowflake ``TRY_`` twin (TRY_CAST, TRY_TO_DOUBLE, TRY_TO_DATE, TRY_TO_TIMESTAMP_NTZ,
+    TRY_TO_TIME, TRY_PARSE_JSON)."""
+    converted = convert_expression(sql_type, column_sql)
+    if not converted.startswith(("CAST(", "TO_", "PARSE_JSON(")):
+        return None
+    return f"TRY_{converted}"
+
+
+def number_widening(existing: str, expected: str) -> str | None:
+    """``expected`` when a NUMBER column declared ``existing`` only needs more precision to be
+    ``expected`` (same scale: ``NUMBER(18,0)`` → ``NUMBER(38,0)``), else None. Snowflake
+    allows exactly that in place (ALTER COLUMN ... SET DATA TYPE: "Increase the precision of
+    a number column", not a scale change; .../sql/alter-table-column)."""
+    old_base, old_precision, old_scale = _parse(existing)
+    new_base, new_precision, new_scale = _parse(expected)
+    numbers = {"NUMBER", "DECIMAL", "NUMERIC"}
+    if old_base not in numbers or new_base not in numbers:
+        return None
+    old_p = _MAX_PRECISION if old_precision is None else old_precision
+    new_p = _MAX_PRECISION if new_precision is None else new_precision
+    same_scale = (old_scale or 0) == (new_scale or 0)
+    return validate_sql_type(expected) if same_scale and old_p < new_p else None
 
 
 def declared_type(

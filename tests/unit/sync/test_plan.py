@@ -20,10 +20,13 @@ def existing(describe: SObjectDescribe | None = None) -> dict[str, str]:
     return {column_name(f.name): simple_type(f) for f in fields}
 
 
-def plan(req=None, describe=None, prior=PRIOR, cols="auto", now=NOW):
+def plan(req=None, describe=None, prior=PRIOR, cols="auto", now=NOW, *, types=None):
     d = describe or account_describe()
     columns = existing(d) if cols == "auto" else cols
-    return plan_sync(req or request(), d, prior, columns, now=now, type_of=simple_type)
+    type_of = simple_type
+    if types:  # column → type overrides of the type map
+        type_of = lambda f: types.get(column_name(f.name)) or simple_type(f)  # noqa: E731
+    return plan_sync(req or request(), d, prior, columns, now=now, type_of=type_of)
 
 
 def test_plan_first_run_without_table_is_full_and_unbounded():
@@ -191,6 +194,21 @@ def test_plan_type_change_is_reported_and_column_frozen_for_incremental():
     assert any("not coerced" in w for w in p.warnings)
     full = plan(req=request(force_full_sync=True), cols=cols)
     assert "NAME" in full.load_columns
+
+
+def test_plan_narrower_number_column_is_widened_not_a_type_change():
+    wide = {"ANNUALREVENUE": "NUMBER(38,0)"}
+    cols = existing() | {"ANNUALREVENUE": "NUMBER(18,0)"}
+
+    p = plan(cols=cols, types=wide)
+
+    assert p.drift.type_changes == ()
+    assert [(c.column, c.existing, c.expected) for c in p.drift.widen_columns] == [
+        ("ANNUALREVENUE", "NUMBER(18,0)", "NUMBER(38,0)")
+    ]
+    assert "ANNUALREVENUE" in p.load_columns
+    assert any("widened from NUMBER(18,0) to NUMBER(38,0)" in w for w in p.warnings)
+    assert plan(cols=existing() | wide, types=wide).drift.widen_columns == ()
 
 
 def test_plan_same_family_types_are_not_a_change():

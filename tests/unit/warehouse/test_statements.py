@@ -15,6 +15,7 @@ import sqlglot
 
 from lht.errors import ConfigError
 from lht.model import Column
+from lht.warehouse import conversion_statements as cst
 from lht.warehouse import lock_statements as lst
 from lht.warehouse import state_statements as sst
 from lht.warehouse import statements as st
@@ -58,9 +59,29 @@ def _load_statements() -> dict[str, Statement]:
         "rename_table": st.rename_table(NEW, LIVE),
         "drop_table": st.drop_table(NEW),
         "add_column": st.add_column(LIVE, Column("Region__c", "VARCHAR", "picklist")),
+        "widen_column": st.widen_column(LIVE, "Order__c", "NUMBER(38,2)"),
+        "first_unconvertible": _first_unconvertible(),
         "table_columns": st.table_columns(LIVE),
         "remove_prefix": remove_prefix_statement("LHT.LHT_STAGE", "Case", "run1"),
     }
+
+
+def _first_unconvertible() -> Statement:
+    stmt = cst.first_unconvertible(STG, COLUMNS)
+    assert stmt is not None
+    return stmt
+
+
+def test_first_unconvertible_checks_only_columns_whose_conversion_can_fail() -> None:
+    stmt = _first_unconvertible()
+    text_only = cst.first_unconvertible(
+        STG, (Column("Id", "VARCHAR(18)"), Column("Name", "VARCHAR"))
+    )
+
+    assert stmt.params == ("ORDER__C", "NUMBER(18,2)", "ISDELETED", "BOOLEAN",
+                           "SYSTEMMODSTAMP", "TIMESTAMP_NTZ(3)")  # fmt: skip
+    assert stmt.text.count(" UNION ALL ") == 2
+    assert text_only is None
 
 
 def _state_statements() -> dict[str, Statement]:

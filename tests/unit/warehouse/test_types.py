@@ -8,7 +8,9 @@ from lht.errors import ConfigError
 from lht.warehouse.types import (
     convert_expression,
     declared_type,
+    number_widening,
     snowflake_type,
+    try_convert_expression,
     validate_sql_type,
 )
 
@@ -26,11 +28,11 @@ EVERY_TYPE = {
     "url": "VARCHAR",
     "encryptedstring": "VARCHAR",
     "boolean": "BOOLEAN",
-    "int": "NUMBER(9,0)",
-    "long": "NUMBER(19,0)",
-    "double": "NUMBER(18,2)",
-    "currency": "NUMBER(18,2)",
-    "percent": "NUMBER(18,2)",
+    "int": "NUMBER(38,0)",
+    "long": "NUMBER(38,0)",
+    "double": "NUMBER(38,2)",
+    "currency": "NUMBER(38,2)",
+    "percent": "NUMBER(38,2)",
     "date": "DATE",
     "datetime": "TIMESTAMP_NTZ(3)",
     "time": "TIME(3)",
@@ -55,14 +57,17 @@ def test_snowflake_type_every_salesforce_type_maps(sf_type: str, expected: str |
 @pytest.mark.parametrize(
     ("sf_type", "kwargs", "expected"),
     [
-        ("int", {"digits": 0}, "NUMBER(18,0)"),
-        ("int", {"digits": 39}, "NUMBER(18,0)"),
-        ("int", {"digits": 38}, "NUMBER(38,0)"),
+        ("int", {"digits": 0}, "NUMBER(38,0)"),
+        ("int", {"digits": 9}, "NUMBER(38,0)"),
+        ("int", {"digits": 39}, "NUMBER(38,0)"),
+        ("long", {"digits": 19}, "NUMBER(38,0)"),
         ("double", {"precision": 0, "scale": 0}, "FLOAT"),
         ("double", {"precision": 39, "scale": 2}, "FLOAT"),
         ("double", {"precision": 38, "scale": 10}, "NUMBER(38,10)"),
+        ("double", {"precision": 38, "scale": 38}, "FLOAT"),  # Snowflake's max scale is 37
+        ("currency", {"precision": 18, "scale": 0}, "NUMBER(38,0)"),  # 1.0E18 must fit (#11)
         ("currency", {"precision": 5, "scale": 6}, "FLOAT"),
-        ("percent", {"precision": 3, "scale": 0}, "NUMBER(3,0)"),
+        ("percent", {"precision": 3, "scale": 0}, "NUMBER(38,0)"),
         ("string", {"length": 80}, "VARCHAR"),
         ("DateTime", {}, "TIMESTAMP_NTZ(3)"),
         ("some_future_type", {}, "VARCHAR"),
@@ -139,3 +144,43 @@ def test_validate_sql_type_normalises(sql_type: str, expected: str) -> None:
 def test_validate_sql_type_rejects_anything_else(sql_type: str) -> None:
     with pytest.raises(ConfigError):
         validate_sql_type(sql_type)
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "expected"),
+    [
+        ("NUMBER(38,2)", "TRY_CAST(NULLIF(s.\"X\", '') AS NUMBER(38, 2))"),
+        ("FLOAT", "TRY_TO_DOUBLE(NULLIF(s.\"X\", ''))"),
+        ("BOOLEAN", "TRY_CAST(NULLIF(s.\"X\", '') AS BOOLEAN)"),
+        ("DATE", "TRY_TO_DATE(NULLIF(s.\"X\", ''), 'YYYY-MM-DD')"),
+        ("TIMESTAMP_NTZ(3)",
+         "TRY_TO_TIMESTAMP_NTZ(NULLIF(s.\"X\", ''), 'YYYY-MM-DD\"T\"HH24:MI:SS.FF3\"Z\"')"),
+        ("TIME(3)", "TRY_TO_TIME(NULLIF(s.\"X\", ''), 'HH24:MI:SS.FF3\"Z\"')"),
+        ("VARIANT", "TRY_PARSE_JSON(NULLIF(s.\"X\", ''))"),
+        ("VARCHAR", None),
+        ("VARCHAR(18)", None),
+    ],
+)  # fmt: skip
+def test_try_convert_expression_is_the_null_instead_of_error_twin(
+    sql_type: str, expected: str | None
+) -> None:
+    assert try_convert_expression(sql_type, 's."X"') == expected
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected", "widened"),
+    [
+        ("NUMBER(18,0)", "NUMBER(38,0)", "NUMBER(38,0)"),
+        ("NUMBER(16,2)", "NUMBER(38,2)", "NUMBER(38,2)"),
+        ("DECIMAL(9, 0)", "NUMBER(38,0)", "NUMBER(38,0)"),
+        ("NUMBER(38,0)", "NUMBER(38,0)", None),
+        ("NUMBER(18,2)", "NUMBER(38,0)", None),  # a scale change is a type change, not widening
+        ("NUMBER(38,0)", "NUMBER(18,0)", None),  # never narrowed
+        ("FLOAT", "NUMBER(38,0)", None),
+        ("NUMBER(18,0)", "FLOAT", None),
+    ],
+)
+def test_number_widening_only_raises_precision_at_the_same_scale(
+    existing: str, expected: str, widened: str | None
+) -> None:
+    assert number_widening(existing, expected) == widened
