@@ -21,6 +21,7 @@ MODULES = (
     "lht.local.snowflake.warehouses",
     "lht.local.snowflake.stages",
     "lht.local.snowflake.stage_files",
+    "lht.local.snowflake.procedures",
     "lht.local.snowflake.access",
     "lht.local.snowflake.tasks",
 )

@@ -28,6 +28,7 @@ __all__ = [
     "ShowFilter",
     "created",
     "drop_statement",
+    "exclusive_clauses",
     "names_or",
     "parse_create",
     "parse_drop",
@@ -54,9 +55,14 @@ def parse_create(parser: Parser, kind: Sequence[str]) -> Create:
     parser.expect(*kind)
     if_not_exists = parser.accept("IF", "NOT", "EXISTS")
     if replace and if_not_exists:
-        raise SqlError(1003, "42000", "SQL compilation error:\nThe OR REPLACE and IF NOT EXISTS "
-                       "clauses are mutually exclusive.")  # fmt: skip
+        raise exclusive_clauses()
     return Create(replace, if_not_exists, parser.object_name())
+
+
+def exclusive_clauses() -> SqlError:
+    """Both OR REPLACE and IF NOT EXISTS: "mutually exclusive" (each CREATE page)."""
+    return SqlError(1003, "42000", "SQL compilation error:\nThe OR REPLACE and IF NOT EXISTS "
+                    "clauses are mutually exclusive.")  # fmt: skip
 
 
 def parse_drop(parser: Parser, kind: Sequence[str]) -> tuple[bool, ObjectName]:

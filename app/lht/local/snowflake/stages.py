@@ -10,6 +10,7 @@ schema's objects with it. (fakesnow 0.12.1 cannot DROP DATABASE at all.)
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from lht.local import fakesnow_patch
@@ -17,7 +18,7 @@ from lht.local.snowflake.catalog import CatalogObject
 from lht.local.snowflake.objects import parse_drop
 from lht.local.snowflake.registry import Registry, Statement
 from lht.local.snowflake.responses import DDL, Result, SqlError, status
-from lht.local.snowflake.sqltext import Parser
+from lht.local.snowflake.sqltext import Parser, head
 
 __all__ = ["KIND", "register", "stage_dir"]
 
@@ -25,7 +26,11 @@ KIND = "STAGE"
 TITLE = "Stage"
 
 
+_IDENTIFIER = re.compile(r"IDENTIFIER\s*\(\s*('(?:[^'\\]|''|\\.)*')\s*\)", re.I)
+
+
 def register(registry: Registry) -> None:
+    registry.rewriter(plain_identifier)
     registry.after("CREATE", "STAGE", record)
     registry.add("DROP", "STAGE", drop)
     registry.after("DROP", "SCHEMA", dropped_schema)
@@ -34,6 +39,21 @@ def register(registry: Registry) -> None:
 def stage_dir(database: str, schema: str, name: str) -> str:
     """Where fakesnow keeps a stage's files."""
     return fakesnow_patch.stage_directory(database, schema, name)
+
+
+def plain_identifier(sql: str, stmt: Statement) -> str:
+    """``CREATE STAGE IF NOT EXISTS IDENTIFIER('DB.SCHEMA.NAME')`` (what ``snow snowpark deploy``
+    sends, snowflake-cli ``_plugins/stage/manager.py`` ``create``) → the plain name, which is
+    all fakesnow reads (docs: identifier-literal)."""
+    if "IDENTIFIER" not in sql.upper() or head(sql, 5)[:1] != ["CREATE"] or \
+            "STAGE" not in head(sql, 5):  # fmt: skip
+        return sql
+
+    def plain(match: re.Match[str]) -> str:
+        parser = Parser(match.group(1))
+        return str(Parser(parser.string()).object_name())
+
+    return _IDENTIFIER.sub(plain, sql)
 
 
 def record(stmt: Statement) -> None:
