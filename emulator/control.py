@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from emulator import errors
 from emulator.core.deletelog import purge_delete_log
 from emulator.core.faults import FaultRule
 from emulator.core.mutations import mutate
@@ -40,12 +41,12 @@ _FIELD_KEYS = {
 def _body(req: Request) -> dict[str, Any]:
     body = req.json() if req.body else {}
     if not isinstance(body, dict):
-        raise SalesforceHttpError(400, "INVALID_REQUEST", "expected a JSON object")
+        raise errors.CONTROL_NOT_AN_OBJECT.error()
     return body
 
 
 def _bad(exc: Exception) -> SalesforceHttpError:
-    return SalesforceHttpError(400, "INVALID_REQUEST", str(exc))
+    return errors.CONTROL_INVALID.error(detail=exc)
 
 
 def status(org: Org, req: Request, match: re.Match[str]) -> Response:

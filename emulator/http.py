@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator import errors
+from emulator.errors import SalesforceHttpError
+
+__all__ = ["SalesforceHttpError", "error_response"]
+
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 _VERSION_RE = re.compile(r"^/services/data/(v\d+\.\d+)(?:/|$)")
 
@@ -61,9 +66,7 @@ class Request:
         try:
             return json.loads(self.body.decode("utf-8") or "null")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SalesforceHttpError(
-                400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}"
-            ) from None
+            raise errors.JSON_UNEXPECTED.error(detail=exc) from None
 
     @property
     def version_number(self) -> float | None:
@@ -123,21 +126,6 @@ def empty_response(status: int = 204) -> Response:
     return Response(status=status)
 
 
-class SalesforceHttpError(Exception):
-    """Raised anywhere below a handler; the router renders it with `sf_error`."""
-
-    def __init__(
-        self, status: int, error_code: str, message: str, fields: list[str] | None = None
-    ) -> None:
-        super().__init__(f"{status} {error_code}: {message}")
-        self.status = status
-        self.error_code = error_code
-        self.message = message
-        self.fields = fields
-
-    def to_response(self) -> Response:
-        return sf_error(self.status, self.error_code, self.message, self.fields)
-
-
-def not_found() -> SalesforceHttpError:
-    return SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+def error_response(exc: SalesforceHttpError) -> Response:
+    """A raised `SalesforceHttpError` as Salesforce's JSON error array."""
+    return sf_error(exc.status, exc.error_code, exc.message, exc.fields)

@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from emulator import errors
 from emulator.core.faults import TRANSPORT_KINDS, FaultRule
 from emulator.core.options import register_option
 from emulator.core.reqlog import body_preview, redact_headers, redact_query
 from emulator.core.writes import RecordError
-from emulator.http import Request, Response, SalesforceHttpError, empty_response, sf_error
+from emulator.http import (
+    Request,
+    Response,
+    SalesforceHttpError,
+    empty_response,
+    error_response,
+    sf_error,
+)
 
 if TYPE_CHECKING:
     from emulator.core.org import Org
@@ -61,7 +69,6 @@ register_option(
 
 CONTROL_PREFIX = "/__emulator"
 NO_CACHE = "no-cache,must-revalidate,max-age=0,no-store,private"  # as in recorded responses
-INVALID_SESSION = ("INVALID_SESSION_ID", "Session expired or invalid")
 
 
 @dataclass(frozen=True)
@@ -105,11 +112,9 @@ class Router:
                 return route, match
             allowed.append(route.method)
         if allowed:
-            message = (
-                f"HTTP Method '{method}' not allowed. Allowed are {','.join(sorted(set(allowed)))}"
-            )
-            return sf_error(405, "METHOD_NOT_ALLOWED", message)
-        return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+            names = ",".join(sorted(set(allowed)))
+            return error_response(errors.METHOD_NOT_ALLOWED.error(method=method, allowed=names))
+        return error_response(errors.RESOURCE_NOT_FOUND.error())
 
     def handle(self, org: Org, req: Request) -> Response:
         """Route and run a handler without the pipeline (composite subrequests: the outer call
@@ -160,8 +165,7 @@ class Router:
             return version_error, None
         if route.charge:
             if org.limits.exhausted(route.charge):
-                refusal = sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-                return refusal, None
+                return error_response(errors.REQUEST_LIMIT.error()), None
             org.limits.charge(route.charge)
         return _call(route, org, req, match), route.charge
 
@@ -190,22 +194,18 @@ def _call(route: Route, org: Org, req: Request, match: re.Match[str]) -> Respons
     try:
         return route.handler(org, req, match)
     except SalesforceHttpError as exc:
-        return exc.to_response()
+        return error_response(exc)
     except RecordError as exc:
         status = 404 if exc.status_code in ("NOT_FOUND", "ENTITY_IS_DELETED") else 400
         return sf_error(status, exc.status_code, exc.message, exc.fields)
     except Exception:  # the server must answer like Salesforce even when a handler has a bug
         log.exception("emulator handler failed: %s %s", req.method, req.path)
-        message = (
-            "An unexpected error occurred. Please include this ErrorId if you contact "
-            "support: 0000-0000 (-1)"
-        )
-        return sf_error(500, "UNKNOWN_EXCEPTION", message)
+        return error_response(errors.UNKNOWN_EXCEPTION.error())
 
 
 def session_expired() -> Response:
     """401 INVALID_SESSION_ID with the `WWW-Authenticate: Token` header seen in recordings."""
-    response = sf_error(401, *INVALID_SESSION)
+    response = error_response(errors.SESSION_EXPIRED.error())
     response.headers["WWW-Authenticate"] = "Token"
     return response
 
@@ -229,7 +229,7 @@ def _authorized(org: Org, req: Request) -> bool:
 def _check_version(org: Org, req: Request) -> Response | None:
     if req.api_version is None:
         if req.path.startswith("/services/data/") and req.path.rstrip("/") != "/services/data":
-            return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+            return error_response(errors.RESOURCE_NOT_FOUND.error())
         return None
     number = float(req.api_version[1:])
     if float(org.options["api.min_version"]) <= number <= float(org.options["api.max_version"]):
@@ -237,8 +237,8 @@ def _check_version(org: Org, req: Request) -> Response | None:
     if int(org.options["api.old_version_status"]) == 410 and number < float(
         org.options["api.min_version"]
     ):
-        return sf_error(410, "GONE", f"API version {req.api_version[1:]} is no longer supported")
-    return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+        return error_response(errors.VERSION_GONE.error(version=req.api_version[1:]))
+    return error_response(errors.RESOURCE_NOT_FOUND.error())
 
 
 def _fault_response(
@@ -250,7 +250,7 @@ def _fault_response(
             org.auth.revoke(token)
         return session_error(req) if session_error is not None else session_expired()
     if fault.kind == "limit":
-        return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        return error_response(errors.REQUEST_LIMIT.error())
     if fault.kind == "error":
         return sf_error(fault.status, fault.error_code, fault.message)
     response = empty_response(fault.status)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from emulator import errors
 from emulator.core.ids import make_id
 from emulator.core.options import register_option
-from emulator.http import SalesforceHttpError, not_found
+from emulator.http import SalesforceHttpError
 
 JOB_KEY_PREFIX = "750"
 #: Route prefix of the versioned Bulk 2.0 endpoints (named group ``version``).
@@ -154,7 +155,7 @@ class JobStore:
         if job is None and len(job_id) == 15:
             job = next((j for key, j in list(self._jobs.items()) if key[:15] == job_id), None)
         if not isinstance(job, BulkJob) or job.job_type != job_type:
-            raise not_found()
+            raise errors.RESOURCE_NOT_FOUND.error()
         return job
 
     def remove(self, job: BulkJob) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.http import SalesforceHttpError
+from emulator import errors
 
 
 @dataclass(frozen=True)
@@ -117,4 +117,4 @@ def set_option_or_400(options: Options, name: str, value: Any) -> Any:
     try:
         return options.set(name, value)
     except ValueError as exc:
-        raise SalesforceHttpError(400, "INVALID_OPTION", str(exc)) from None
+        raise errors.INVALID_OPTION.error(detail=exc) from None

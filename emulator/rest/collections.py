@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from emulator import errors
 from emulator.core.options import register_option
 from emulator.core.writes import RecordError
 from emulator.http import Request, Response, SalesforceHttpError, json_response
@@ -36,9 +37,7 @@ Operation = Callable[[dict[str, Any]], tuple[str, bool | None]]
 def _payload(org: Org, req: Request) -> tuple[list[dict[str, Any]], bool]:
     body = req.json()
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "Request body must be an object with a records array"
-        )
+        raise errors.COLLECTION_BODY.error()
     records = body["records"]
     _check_size(org, len(records))
     return records, bool(body.get("allOrNone", False))
@@ -47,11 +46,7 @@ def _payload(org: Org, req: Request) -> tuple[list[dict[str, Any]], bool]:
 def _check_size(org: Org, count: int) -> None:
     limit = int(org.options["collections.max_records"])
     if count > limit:
-        raise SalesforceHttpError(
-            400,
-            "EXCEEDED_ID_LIMIT",
-            f"record limit reached. cannot submit more than {limit} records into this call",
-        )
+        raise errors.COLLECTION_TOO_MANY.error(limit=limit)
 
 
 def _failure(org: Org, error: RecordError | dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +165,7 @@ def retrieve(org: Org, req: Request, match: re.Match[str]) -> Response:
         ids = [i for i in req.query.get("ids", "").split(",") if i]
         fields = [f for f in req.query.get("fields", "").split(",") if f]
     if not fields:
-        raise SalesforceHttpError(400, "MISSING_ARGUMENT", "The fields parameter is required")
+        raise errors.COLLECTION_FIELDS_MISSING.error()
     out: list[dict[str, Any] | None] = []
     for record_id in ids:
         try:

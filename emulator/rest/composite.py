@@ -9,12 +9,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from emulator import errors
 from emulator.core.options import register_option
 from emulator.http import (
     Headers,
     Request,
     Response,
-    SalesforceHttpError,
     error_body,
     json_bytes,
     json_response,
@@ -86,14 +86,10 @@ def _items(org: Org, req: Request) -> tuple[list[dict[str, Any]], bool]:
     payload = req.json()
     items = payload.get("compositeRequest") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "compositeRequest must be an array of subrequests"
-        )
+        raise errors.COMPOSITE_BODY.error()
     limit = int(org.options["composite.max_subrequests"])
     if len(items) > limit:
-        raise SalesforceHttpError(
-            400, "INVALID_API_INPUT", f"Composite request may contain up to {limit} subrequests"
-        )
+        raise errors.COMPOSITE_TOO_MANY.error(limit=limit)
     return items, bool(payload.get("allOrNone", False))
 
 

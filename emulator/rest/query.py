@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from emulator import errors
 from emulator.core.ids import make_id
 from emulator.core.options import register_option
 from emulator.http import Request, Response, SalesforceHttpError, json_response
@@ -93,13 +94,9 @@ def _page(org: Org, cursor: Cursor, version: str) -> dict[str, Any]:
 
 def _check_supported(org: Org, query: Query) -> None:
     if query.has_typeof:
-        raise SalesforceHttpError(400, "MALFORMED_QUERY", "The emulator does not support TYPEOF")
+        raise errors.TYPEOF_UNSUPPORTED.error()
     if query.offset is not None and query.offset > int(org.options["rest.max_offset"]):
-        raise SalesforceHttpError(
-            400,
-            "NUMBER_OUTSIDE_VALID_RANGE",
-            f"Maximum SOQL offset allowed is {org.options['rest.max_offset']}",
-        )
+        raise errors.OFFSET_TOO_LARGE.error(limit=org.options["rest.max_offset"])
 
 
 def query(org: Org, req: Request, match: re.Match[str]) -> Response:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from emulator import errors
 from emulator.core.options import register_option
 from emulator.core.writes import RecordError
-from emulator.http import Request, Response, SalesforceHttpError, json_response
+from emulator.http import Request, Response, json_response
 from emulator.rest.values import json_value, record_url
 from emulator.routing import Router
 
@@ -24,15 +25,12 @@ register_option(
     "(as recorded for DELETE of a deleted record) or NOT_FOUND [docs silent].",
     ["ENTITY_IS_DELETED", "NOT_FOUND"],
 )
-NOT_FOUND = ("NOT_FOUND", "The requested resource does not exist")
 
 
 def _body_object(req: Request) -> dict[str, Any]:
     body = req.json()
     if not isinstance(body, dict):
-        raise SalesforceHttpError(
-            400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from array value"
-        )
+        raise errors.JSON_NOT_AN_OBJECT.error()
     return body
 
 
@@ -44,7 +42,7 @@ def render_full(
         values = org.get_record(obj.name, record_id, fields)
     except RecordError as exc:
         if exc.status_code == "ENTITY_IS_DELETED" and _deleted_is_not_found(org):
-            raise SalesforceHttpError(404, *NOT_FOUND) from None
+            raise errors.RESOURCE_NOT_FOUND.error() from None
         raise
     full_id = str(org.data(obj.name).make_id(org.data(obj.name).index_of(record_id) or 0))
     url = record_url(version, obj.name, full_id)
@@ -67,11 +65,7 @@ def _fields_param(org: Org, sobject: str, req: Request) -> list[str] | None:
     for name in raw.split(","):
         fdef = obj.field(name.strip())
         if fdef is None:
-            raise SalesforceHttpError(
-                400,
-                "INVALID_FIELD",
-                f"No such column '{name.strip()}' on sobject of type {obj.name}",
-            )
+            raise errors.NO_SUCH_COLUMN.error(field=name.strip(), sobject=obj.name)
         names.append(fdef.name)
     return names
 
@@ -101,11 +95,7 @@ def delete(org: Org, req: Request, match: re.Match[str]) -> Response:
 def _external_field(org: Org, sobject: str, field: str) -> str:
     fdef = org.object(sobject).field(field)
     if fdef is None or not (fdef.external_id or fdef.id_lookup):
-        raise SalesforceHttpError(
-            404,
-            "NOT_FOUND",
-            "Provided external ID field does not exist or is not accessible: " + field,
-        )
+        raise errors.EXTERNAL_ID_FIELD_UNKNOWN.error(field=field)
     return fdef.name
 
 
@@ -131,7 +121,7 @@ def by_external_id(org: Org, req: Request, match: re.Match[str]) -> Response:
         else data.index_of(match["value"])
     )
     if index is None or index in data.deleted:
-        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise errors.RESOURCE_NOT_FOUND.error()
     return json_response(
         render_full(
             org, sobject, data.make_id(index), _fields_param(org, sobject, req), match["ver"]
@@ -144,15 +134,13 @@ def blob(org: Org, req: Request, match: re.Match[str]) -> Response:
     sobject = org.object(match["sobject"]).name
     fdef = org.object(sobject).field(match["blob"])
     if fdef is None or fdef.type != "base64":
-        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise errors.RESOURCE_NOT_FOUND.error()
     try:
         value = org.get_record(sobject, match["id"], [fdef.name])[fdef.name]
     except RecordError:
-        raise SalesforceHttpError(
-            404, "NOT_FOUND", "The requested resource does not exist"
-        ) from None
+        raise errors.RESOURCE_NOT_FOUND.error() from None
     if value is None:
-        raise SalesforceHttpError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise errors.RESOURCE_NOT_FOUND.error()
     return Response(status=200, headers={"Content-Type": "application/octet-stream"}, body=value)
 
 

@@ -24,11 +24,12 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from emulator import errors
 from emulator.core.deletelog import deleted_entries, earliest_date_available
 from emulator.core.options import register_option
 from emulator.core.pruning import candidate_indices
 from emulator.core.writes import parse_datetime
-from emulator.http import Request, Response, SalesforceHttpError, json_response
+from emulator.http import Request, Response, json_response
 from emulator.rest.values import format_datetime
 from emulator.routing import Router
 from emulator.soql.syntax import And, Cmp
@@ -51,7 +52,6 @@ register_option(
 )
 
 BASE = r"/services/data/(?P<ver>v\d+\.\d+)/sobjects/(?P<sobject>\w+)"
-TOO_OLD = "startDate before org replication enabled date"  # recorded wording (clients match it)
 
 
 def _minute(moment: datetime) -> datetime:
@@ -61,45 +61,35 @@ def _minute(moment: datetime) -> datetime:
 def _parse(req: Request, key: str) -> datetime:
     raw = req.query.get(key)
     if raw is None:
-        raise SalesforceHttpError(400, "MISSING_ARGUMENT", f"{key} is not specified")
+        raise errors.REPLICATION_ARGUMENT_MISSING.error(name=key)
     try:  # an unencoded '+' of the offset arrives as a space
         return _minute(parse_datetime(raw.strip().replace(" ", "+")))
     except ValueError:
-        raise SalesforceHttpError(400, "INVALID_REPLICATION_DATE", "Invalid date format") from None
+        raise errors.REPLICATION_BAD_DATE.error() from None
 
 
 def _window(org: Org, req: Request, earliest: datetime) -> tuple[datetime, datetime]:
     """(start, latestDateCovered) of a request, or 400 INVALID_REPLICATION_DATE."""
     start, end = _parse(req, "start"), _parse(req, "end")
     if start < earliest:
-        raise SalesforceHttpError(400, "INVALID_REPLICATION_DATE", TOO_OLD)
+        raise errors.REPLICATION_TOO_OLD.error()
     if end <= start:
-        raise SalesforceHttpError(
-            400, "INVALID_REPLICATION_DATE", "EndDate must chronologically succeed startDate"
-        )
+        raise errors.REPLICATION_REVERSED.error()
     return start, min(end, _minute(org.clock.now()))
 
 
 def _replicateable(org: Org, req: Request, match: re.Match[str]) -> str:
     obj = org.object(match["sobject"])
     if not obj.replicateable:
-        raise SalesforceHttpError(
-            400,
-            str(org.options["replication.unsupported_error_code"]),
-            f"sObject type '{obj.name}' is not supported for replication",
-        )
+        code = str(org.options["replication.unsupported_error_code"])
+        raise errors.REPLICATION_UNSUPPORTED.error(code=code, sobject=obj.name)
     return obj.name
 
 
 def _check_count(org: Org, count: int) -> None:
     limit = int(org.options["replication.max_ids"])
     if count > limit:
-        raise SalesforceHttpError(
-            400,
-            "EXCEEDED_ID_LIMIT",
-            f"More than {limit} ids in the requested window: choose start and end dates that "
-            "are closer together",
-        )
+        raise errors.REPLICATION_TOO_MANY.error(limit=limit)
 
 
 def updated(org: Org, req: Request, match: re.Match[str]) -> Response:

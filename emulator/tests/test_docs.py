@@ -13,6 +13,7 @@ DOC = (Path(__file__).resolve().parents[1] / "COVERAGE.md").read_text()
 SOURCE_DIR = Path(emulator.__file__).parent
 #: Where handlers name an error code: the code is the string literal in these call shapes.
 RAISED = (
+    r'NamedError\(\s*"([A-Za-z_]+)"',
     r'sf_error\(\s*\d+,\s*"([A-Za-z_]+)"',
     r'SalesforceHttpError\(\s*\d+,\s*"([A-Za-z_]+)"',
     r'RecordError\(\s*"([A-Za-z_]+)"',
