@@ -1,6 +1,6 @@
 """Snowpark handlers for orchestration: SYNC_ALL, SYNC_TARGET, FINALIZE_SYNC, SCHEDULE_SYNC,
 UNSCHEDULE_SYNC, SET_SYNC_CONFIG, REMOVE_SYNC_CONFIG, LIST_BULK_JOBS, ABORT_BULK_JOB,
-CLEANUP_BULK_JOBS (see README "Scheduling many objects").
+CLEANUP_BULK_JOBS, CLEANUP_LEFTOVERS (see README "Scheduling many objects").
 
 Table-returning procedures (``SYNC_ALL``, ``*_BULK_JOB*``) return a Snowpark DataFrame whose
 columns match the ``returns: table(...)`` of snowflake.yml; a failure before any object ran
@@ -22,6 +22,7 @@ from snowflake.snowpark.types import DoubleType, LongType, StringType, StructFie
 from lht.errors import LhtError
 from lht.orchestrate import config, jobs, schedule
 from lht.orchestrate import sync_all as orchestration
+from lht.sync import leftovers
 from lht.sync.service import client_from_secret
 from lht.warehouse import orchestrate_statements as ost
 from lht.warehouse.runner import StatementRunner
@@ -29,6 +30,7 @@ from lht.warehouse.runner import StatementRunner
 __all__ = [
     "abort_bulk_job",
     "cleanup_bulk_jobs",
+    "cleanup_leftovers",
     "finalize_sync",
     "list_bulk_jobs",
     "remove_sync_config",
@@ -215,3 +217,16 @@ def cleanup_bulk_jobs(session: Any, max_age_hours: float) -> Any:
     except Exception as exc:  # handler boundary
         rows = [{"action": "cleanup", "error": _failed(exc)}]
     return _table(session, JOB_TABLE, rows)
+
+
+# -- warehouse leftovers -----------------------------------------------------------------------
+
+
+def cleanup_leftovers(session: Any) -> Any:
+    """Staging/rebuild tables and staged files of sync runs that ended or died (README
+    "Failures and leftovers"); one row per object, removed or kept (with the reason)."""
+    try:
+        rows = leftovers.cleanup_leftovers(session)
+    except Exception as exc:  # handler boundary
+        rows = [{"action": "cleanup", "error": _failed(exc)}]
+    return _table(session, leftovers.LEFTOVER_COLUMNS, rows)

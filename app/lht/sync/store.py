@@ -29,12 +29,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from lht.errors import WarehouseError
+from lht.errors import LhtError, WarehouseError
 from lht.model import Column
 from lht.salesforce.describe import Field
 from lht.state.bootstrap import ensure_state_tables, refuse_state_schema
 from lht.state.locks import TargetLock
 from lht.state.watermarks import advance_watermark, read_sync_state
+from lht.sync import leftovers
 from lht.sync.plan import PriorState, SyncPlan, column_name
 from lht.sync.ports import LoadCounts, RunRecord, Target
 from lht.warehouse import conversion_statements as cst
@@ -83,6 +84,16 @@ class WarehouseSyncStore:
                           stale_after=timedelta(seconds=stale_seconds))  # fmt: skip
         lock.acquire()
         self._locks[(target.name, run_id)] = lock
+        self._sweep_leftovers(target)
+
+    def _sweep_leftovers(self, target: Target) -> None:
+        """With the lock held: remove what earlier, ended (or dead) runs of this target left
+        (:mod:`lht.sync.leftovers`, which logs each removal); a failure is logged only."""
+        try:
+            leftovers.sweep_target(self.runner, self.stage, self.tables, _table(target),
+                                   self.clock())  # fmt: skip
+        except LhtError as exc:
+            log.warning("leftovers of earlier runs of %s not swept: %s", target.name, exc)
 
     def release_lock(self, target: Target, run_id: str) -> None:
         lock = self._locks.pop((target.name, run_id), None)

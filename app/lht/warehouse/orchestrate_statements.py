@@ -15,6 +15,7 @@ from datetime import datetime
 
 from lht.errors import ConfigError
 from lht.warehouse.identifiers import TableName, quote_identifier, validate_identifier
+from lht.warehouse.leftover_statements import leftover_counts
 from lht.warehouse.push_statements import PushTables
 from lht.warehouse.state_statements import StateTables, timestamp_param
 from lht.warehouse.statements import Statement
@@ -200,16 +201,19 @@ def _status_view(t: OrchestrateTables) -> Statement:
         f"SELECT SOBJECT, TARGET_SCHEMA, TARGET_TABLE FROM {t.config.sql} UNION "
         f"SELECT SOBJECT, TARGET_SCHEMA, TARGET_TABLE FROM {t.state.runs.sql}), "
         f"latest AS (SELECT * FROM {t.state.runs.sql} QUALIFY ROW_NUMBER() OVER ("
-        "PARTITION BY SOBJECT, TARGET_SCHEMA, TARGET_TABLE ORDER BY STARTED_AT DESC) = 1) "
+        "PARTITION BY SOBJECT, TARGET_SCHEMA, TARGET_TABLE ORDER BY STARTED_AT DESC) = 1), "
+        f"leftovers AS ({leftover_counts(t.state)}) "
         f"SELECT {rank} AS STATUS_RANK, COALESCE(l.STATUS, 'NEVER_RUN') AS STATUS, "
         "x.SOBJECT, x.TARGET_SCHEMA || '.' || x.TARGET_TABLE AS TARGET, c.SYNC_GROUP, "
         "c.ENABLED, l.STARTED_AT AS LAST_RUN_AT, l.SYNC_METHOD AS LAST_METHOD, "
         "l.ERROR AS LAST_ERROR, s.LAST_SUCCESS_AT, s.WATERMARK AS DATA_CURRENT_TO, "
         f"DATEDIFF(MINUTE, s.WATERMARK, {_NOW}) AS LAG_MINUTES, "
         f"DATEDIFF(MINUTE, s.LAST_SUCCESS_AT, {_NOW}) AS MINUTES_SINCE_SUCCESS, "
-        "l.RUN_ID AS LAST_RUN_ID FROM targets AS x "
+        "l.RUN_ID AS LAST_RUN_ID, COALESCE(o.N, 0) AS LEFTOVER_TABLES FROM targets AS x "
         "LEFT JOIN latest AS l ON l.SOBJECT = x.SOBJECT AND l.TARGET_SCHEMA = x.TARGET_SCHEMA "
         "AND l.TARGET_TABLE = x.TARGET_TABLE "
+        "LEFT JOIN leftovers AS o ON o.SOBJECT = x.SOBJECT AND o.TARGET_SCHEMA = x.TARGET_SCHEMA "
+        "AND o.TARGET_TABLE = x.TARGET_TABLE "
         f"LEFT JOIN {t.state.state.sql} AS s ON s.SOBJECT = x.SOBJECT "
         "AND s.TARGET_SCHEMA = x.TARGET_SCHEMA AND s.TARGET_TABLE = x.TARGET_TABLE "
         f"LEFT JOIN {t.config.sql} AS c ON c.TARGET_SCHEMA = x.TARGET_SCHEMA "

@@ -20,13 +20,19 @@ from lht.warehouse.identifiers import stage_path
 from lht.warehouse.runner import DRIVER_ERRORS, StatementRunner, describe_error
 from lht.warehouse.statements import Statement
 
-__all__ = ["StageWriter", "remove_prefix_statement"]
+__all__ = ["StageWriter", "list_prefix_statement", "remove_prefix_statement"]
 
 _log = logging.getLogger(__name__)
 
 
 def remove_prefix_statement(stage: str, *prefix: str) -> Statement:
     return Statement("remove_stage_prefix", f"REMOVE {stage_path(stage, *prefix)}")
+
+
+def list_prefix_statement(stage: str, *prefix: str) -> Statement:
+    """``LIST @stage/prefix/``: ``name, size, md5, last_modified`` per file, the name starting
+    with the stage name in lower case (docs.snowflake.com/en/sql-reference/sql/list)."""
+    return Statement("list_stage_prefix", f"LIST {stage_path(stage, *prefix)}")
 
 
 class StageWriter:
